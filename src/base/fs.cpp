@@ -1,0 +1,122 @@
+#include "base/fs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/syscalls.hpp"
+
+namespace berth::fs {
+
+Result<std::string> read_fd(int fd) {
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    auto n = BERTH_TRY(sys::read_some(fd, buf, sizeof(buf)));
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  auto fd = BERTH_TRY(sys::open(path, O_RDONLY));
+  auto r = read_fd(fd.get());
+  if (!r) return fail(r.error().wrap("read " + quote(path)));
+  return r;
+}
+
+Status write_file(const std::string& path, const std::string& data) {
+  auto fd = BERTH_TRY(sys::open(path, O_WRONLY));
+  ssize_t n;
+  do {
+    n = ::write(fd.get(), data.data(), data.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return fail_sys("write " + quote(path));
+  if (static_cast<size_t>(n) != data.size()) return fail_msg("short write to " + quote(path));
+  return {};
+}
+
+Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
+  std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  {
+    auto fd = BERTH_TRY(sys::open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
+    if (auto r = sys::write_all(fd.get(), data); !r) {
+      ::unlink(tmp.c_str());
+      return fail(r.error().wrap("write " + quote(tmp)));
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) < 0) {
+    auto e = sys_error("rename " + quote(tmp) + " to " + quote(path));
+    ::unlink(tmp.c_str());
+    return fail(e);
+  }
+  return {};
+}
+
+Status mkdir_p(const std::string& path, mode_t mode) {
+  if (path.empty()) return {};
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return {};
+    return fail_msg("mkdir " + quote(path) + ": exists and is not a directory");
+  }
+  auto parent = dirname(path);
+  if (parent != path) BERTH_CHECK(mkdir_p(parent, mode));
+  if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) return fail_sys("mkdir " + quote(path));
+  return {};
+}
+
+namespace {
+
+Status remove_at(int dirfd, const std::string& name, const std::string& shown) {
+  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return {};
+  if (errno != EISDIR && errno != EPERM) return fail_sys("remove " + quote(shown));
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return fail_sys("open " + quote(shown));
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    return fail_sys("opendir " + quote(shown));
+  }
+  Status status;
+  while (auto* ent = ::readdir(dir)) {
+    std::string child = ent->d_name;
+    if (child == "." || child == "..") continue;
+    status = remove_at(::dirfd(dir), child, shown + "/" + child);
+    if (!status) break;
+  }
+  ::closedir(dir);
+  if (!status) return status;
+  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return fail_sys("remove " + quote(shown));
+  return {};
+}
+
+}  // namespace
+
+Status remove_all(const std::string& path) { return remove_at(AT_FDCWD, path, path); }
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+std::string dirname(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string::npos) return ".";
+  if (pos == 0) return "/";
+  return path.substr(0, pos);
+}
+
+std::string basename(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+std::string join(const std::string& a, const std::string& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  if (a.back() == '/') return b.front() == '/' ? a + b.substr(1) : a + b;
+  return b.front() == '/' ? a + b : a + "/" + b;
+}
+
+}  // namespace berth::fs

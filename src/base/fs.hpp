@@ -1,0 +1,26 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "base/error.hpp"
+
+namespace berth::fs {
+
+Result<std::string> read_file(const std::string& path);
+Result<std::string> read_fd(int fd);
+// Writes to an existing file (proc and cgroup files): one write call, as the kernel wants.
+Status write_file(const std::string& path, const std::string& data);
+// Writes through a temp file and rename, so readers see the old or the new file whole.
+Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode);
+Status mkdir_p(const std::string& path, mode_t mode);
+// Removes a tree without following symlinks; a missing path is not an error.
+Status remove_all(const std::string& path);
+bool exists(const std::string& path);
+std::string dirname(const std::string& path);
+std::string basename(const std::string& path);
+// Joins for paths on the host that we own (state dirs), never for paths under a container root.
+std::string join(const std::string& a, const std::string& b);
+
+}  // namespace berth::fs

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "base/error.hpp"
+#include "runtime/container.hpp"
+
+namespace berth::cli {
+
+// The action of a subcommand: returns the exit status, or an error to report.
+using Action = std::function<Result<int>()>;
+
+// Each file registers its subcommands and stores the action of the one that is parsed.
+void add_lifecycle_commands(CLI::App& app, runtime::RuntimeOptions& rt, Action& action);
+void add_exec_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& action);
+void add_info_commands(CLI::App& app, runtime::RuntimeOptions& rt, Action& action);
+void add_update_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& action);
+
+Result<int> parse_signal(const std::string& text);
+
+}  // namespace berth::cli

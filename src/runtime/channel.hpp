@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/unique_fd.hpp"
+
+namespace berth::runtime {
+
+// The typed channel between the runtime and a process it starts (container init, exec'd
+// process): a SOCK_SEQPACKET socketpair, one message per packet, fds passed with SCM_RIGHTS.
+enum class Msg : uint32_t {
+  go = 1,      // parent -> child: maps written, cgroups joined; go on
+  run_hooks,   // child -> parent: mounts done; run prestart and createRuntime hooks
+  hooks_done,  // parent -> child
+  ready,       // child -> parent: set up, waiting for start (payload: nothing)
+  error,       // child -> parent: payload is the one-line error
+  pid,         // intermediate -> parent: payload is the pid of the next stage
+  mount_fds,   // parent -> child: idmapped mounts, prepared on the host side
+};
+
+struct Message {
+  Msg type = Msg::error;
+  std::string payload;
+  int errno_value = 0;
+  std::vector<unique_fd> fds;
+};
+
+class Channel {
+ public:
+  static Result<std::pair<Channel, Channel>> make_pair();
+  Channel() = default;
+  explicit Channel(unique_fd fd) : fd_(std::move(fd)) {}
+
+  Status send(Msg type, const std::string& payload = {}, const std::vector<int>& fds = {},
+              int errno_value = 0) const;
+  Status send_error(const Error& e) const;
+  // EOF (the peer exited or exec'd with the socket close-on-exec) is reported as errno EPIPE.
+  Result<Message> receive() const;
+  // Receives and checks the type; an error message from the peer becomes this call's error.
+  Result<Message> expect(Msg type) const;
+
+  int fd() const { return fd_.get(); }
+  void close() { fd_.reset(); }
+
+ private:
+  unique_fd fd_;
+};
+
+}  // namespace berth::runtime

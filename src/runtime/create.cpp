@@ -1,0 +1,219 @@
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "base/fs.hpp"
+#include "base/syscalls.hpp"
+#include "runtime/cgroups/cgroup.hpp"
+#include "runtime/container.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/id_mappings.hpp"
+#include "runtime/idmapped_mounts.hpp"
+#include "runtime/init_context.hpp"
+#include "runtime/sysctl.hpp"
+#include "runtime/terminal.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace berth::runtime {
+
+namespace {
+
+Result<std::string> absolute_path(const std::string& path, const std::string& what) {
+  char* real = ::realpath(path.c_str(), nullptr);
+  if (real == nullptr) return fail_sys(what + " " + quote(path));
+  std::string out = real;
+  std::free(real);
+  return out;
+}
+
+bool mount_needs_idmap(const Mount& m) {
+  if (!m.uid_mappings.empty() || !m.gid_mappings.empty()) return true;
+  return std::any_of(m.options.begin(), m.options.end(),
+                     [](const std::string& o) { return o == "idmap" || o == "ridmap"; });
+}
+
+// Undoes a half-made container when create fails at any point.
+class CreateCleanup {
+ public:
+  explicit CreateCleanup(std::string state_dir) : state_dir_(std::move(state_dir)) {}
+  ~CreateCleanup() {
+    if (committed_) return;
+    if (pidfd_ >= 0) {
+      (void)sys::pidfd_send_signal(pidfd_, SIGKILL);
+      while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    if (cgroup_ != nullptr) (void)cgroup_->destroy();
+    (void)fs::remove_all(state_dir_);
+  }
+  void set_child(pid_t pid, int pidfd) {
+    pid_ = pid;
+    pidfd_ = pidfd;
+  }
+  void set_cgroup(cgroups::Cgroup* cgroup) { cgroup_ = cgroup; }
+  void commit() { committed_ = true; }
+
+ private:
+  std::string state_dir_;
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  cgroups::Cgroup* cgroup_ = nullptr;
+  bool committed_ = false;
+};
+
+Status check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
+  if (!spec.process) return fail_msg("process: missing, a container needs a process to run");
+  if (spec.process->terminal && opts.console_socket.empty() && !opts.foreground)
+    return fail_msg("process.terminal is set: --console-socket is required");
+  if (!spec.process->terminal && !opts.console_socket.empty())
+    return fail_msg("--console-socket given but process.terminal is false");
+  if (!spec.hostname.empty() && !(plan.new_flags & CLONE_NEWUTS))
+    return fail_msg("hostname: cannot be set without a new uts namespace");
+  if (!spec.domainname.empty() && !(plan.new_flags & CLONE_NEWUTS))
+    return fail_msg("domainname: cannot be set without a new uts namespace");
+  if (plan.join_user && (plan.new_flags & ~static_cast<uint64_t>(CLONE_NEWTIME)))
+    return fail_msg(
+        "linux.namespaces: joining a user namespace while creating others is not supported yet");
+  BERTH_CHECK(validate_sysctls(spec.linux.sysctl, plan.new_flags));
+  return {};
+}
+
+}  // namespace
+
+Result<CreatedContainer> create_container(const RuntimeOptions& rt, const CreateOptions& opts) {
+  BERTH_CHECK(validate_container_id(opts.id));
+  auto bundle = BERTH_TRY(absolute_path(opts.bundle.empty() ? "." : opts.bundle, "bundle"));
+  auto spec = BERTH_TRY(load_spec(bundle));
+  auto plan = BERTH_TRY(plan_namespaces(spec.linux));
+  BERTH_CHECK(check_spec(spec, plan, opts));
+  std::string rootfs = spec.root_path[0] == '/' ? spec.root_path : fs::join(bundle, spec.root_path);
+  rootfs = BERTH_TRY(absolute_path(rootfs, "rootfs"));
+  auto prepared = BERTH_TRY(prepare_process(*spec.process, spec.linux));
+
+  BERTH_CHECK(claim_state_dir(rt.root, opts.id));
+  StateDir dir(rt.root, opts.id);
+  CreateCleanup cleanup(dir.path());
+  BERTH_CHECK(fs::write_file_atomic(
+      dir.config_file(), BERTH_TRY(fs::read_file(fs::join(bundle, "config.json"))), 0600));
+  if (::mkfifo(dir.exec_fifo().c_str(), 0600) < 0)
+    return fail_sys("mkfifo " + quote(dir.exec_fifo()));
+
+  auto cgroup =
+      BERTH_TRY(cgroups::open(spec.linux.cgroups_path, opts.id, rt.rootless, rt.systemd_cgroup));
+  BERTH_CHECK(cgroup->create());
+  cleanup.set_cgroup(cgroup.get());
+
+  unique_fd console;
+  if (!opts.console_socket.empty())
+    console = BERTH_TRY(connect_console_socket(opts.console_socket));
+
+  ContainerState state;
+  state.id = opts.id;
+  state.bundle = bundle;
+  state.rootfs = rootfs;
+  state.owner = ::geteuid();
+  state.rootless = rt.rootless;
+  state.new_pid_namespace = plan.new_pid;
+  state.cgroups_path = spec.linux.cgroups_path;
+  state.cgroup_paths = cgroup->paths();
+  state.annotations = spec.annotations;
+  state.oci_version = spec.oci_version;
+  state.created = rfc3339_now();
+
+  InitContext ctx;
+  ctx.spec = &spec;
+  ctx.process = &prepared;
+  ctx.plan = plan;
+  ctx.id = opts.id;
+  ctx.bundle = bundle;
+  ctx.rootfs = rootfs;
+  ctx.exec_fifo = dir.exec_fifo();
+  ctx.state_json = state_json(state, ContainerStatus::creating).dump();
+  ctx.console_socket = console.get();
+  ctx.preserve_fds = opts.preserve_fds;
+  ctx.no_pivot = opts.no_pivot;
+  ctx.no_new_keyring = opts.no_new_keyring;
+  ctx.setgroups_allowed =
+      !plan.new_user || ::geteuid() == 0 || !maps_only_own_id(spec.linux.gid_mappings, ::getegid());
+
+  if (plan.join_pid) {
+    for (const auto& ns : plan.joins)
+      if (ns.type == "pid") BERTH_CHECK(join_namespaces({ns}, CLONE_NEWPID));
+  }
+  auto [parent_end, child_end] = BERTH_TRY(Channel::make_pair());
+  ctx.channel = &child_end;
+
+  // Signals that `run` forwards stay blocked until init execs, so none is lost in between.
+  int pidfd = -1;
+  uint64_t clone_flags = plan.new_flags & ~static_cast<uint64_t>(CLONE_NEWTIME);
+  auto pid = BERTH_TRY(sys::clone3(clone_flags, &pidfd));
+  if (pid == 0) {
+    parent_end.close();
+    init_main(ctx);
+  }
+  unique_fd child_pidfd(pidfd);
+  cleanup.set_child(pid, pidfd);
+  child_end.close();
+  console.reset();
+
+  if (plan.new_user)
+    BERTH_CHECK(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
+  BERTH_CHECK(cgroup->add_process(pid));
+  if (spec.linux.resources) BERTH_CHECK(cgroup->apply(*spec.linux.resources));
+
+  std::vector<unique_fd> mount_fds;
+  nlohmann::json mount_indexes = nlohmann::json::array();
+  std::vector<int> raw_fds;
+  if (std::any_of(spec.mounts.begin(), spec.mounts.end(), mount_needs_idmap)) {
+    unique_fd userns;
+    if (plan.new_user)
+      userns = BERTH_TRY(sys::open("/proc/" + std::to_string(pid) + "/ns/user", O_RDONLY));
+    mount_fds = BERTH_TRY(prepare_idmapped_mounts(spec, bundle, userns.get()));
+    for (size_t i = 0; i < mount_fds.size(); ++i) {
+      if (!mount_fds[i]) continue;
+      mount_indexes.push_back(i);
+      raw_fds.push_back(mount_fds[i].get());
+    }
+  }
+  BERTH_CHECK(
+      parent_end.send(Msg::go, raw_fds.empty() ? std::string() : mount_indexes.dump(), raw_fds));
+  mount_fds.clear();
+
+  for (;;) {
+    auto msg = parent_end.receive();
+    if (!msg) {
+      if (msg.error().errno_value == EPIPE) return fail_msg("container init exited during setup");
+      return fail(msg.error());
+    }
+    if (msg->type == Msg::error) return fail(Error{msg->errno_value, msg->payload});
+    if (msg->type == Msg::ready) break;
+    if (msg->type == Msg::run_hooks) {
+      state.pid = pid;
+      auto hook_state = state_json(state, ContainerStatus::creating).dump();
+      BERTH_CHECK(run_hooks(spec.hooks.prestart, "prestart", hook_state));
+      BERTH_CHECK(run_hooks(spec.hooks.create_runtime, "createRuntime", hook_state));
+      BERTH_CHECK(parent_end.send(Msg::hooks_done));
+      continue;
+    }
+    return fail_msg("sync channel: unexpected message from init");
+  }
+
+  state.pid = pid;
+  state.pid_start_time = process_start_time(pid);
+  BERTH_CHECK(save_state(dir, state));
+  if (!opts.pid_file.empty())
+    BERTH_CHECK(fs::write_file_atomic(opts.pid_file, std::to_string(pid), 0644));
+  cleanup.commit();
+  return CreatedContainer{std::move(state), std::move(child_pidfd)};
+}
+
+}  // namespace berth::runtime

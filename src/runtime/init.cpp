@@ -1,0 +1,160 @@
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "base/fs.hpp"
+#include "base/syscalls.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/init_context.hpp"
+#include "runtime/rootfs.hpp"
+#include "runtime/sysctl.hpp"
+#include "runtime/terminal.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace berth::runtime {
+
+namespace {
+
+Status become_namespace_root() {
+  if (::setresgid(0, 0, 0) < 0) return fail_sys("setresgid 0 in the user namespace");
+  if (::setresuid(0, 0, 0) < 0) return fail_sys("setresuid 0 in the user namespace");
+  return {};
+}
+
+Status enter_time_namespace(const Linux& linux_config) {
+  if (::unshare(CLONE_NEWTIME) < 0) return fail_sys("unshare time namespace");
+  std::string offsets;
+  for (const auto& [clock, off] : linux_config.time_offsets)
+    offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+  if (!offsets.empty()) BERTH_CHECK(fs::write_file("/proc/self/timens_offsets", offsets));
+  return {};
+}
+
+Status set_names(const Spec& spec) {
+  if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
+    return fail_sys("sethostname " + quote(spec.hostname));
+  if (!spec.domainname.empty() &&
+      ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
+    return fail_sys("setdomainname " + quote(spec.domainname));
+  return {};
+}
+
+Status join_session_keyring(const std::string& id) {
+  std::string name = "_ses." + id;
+  if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.c_str()) < 0 && errno != ENOSYS &&
+      errno != EACCES && errno != EPERM)
+    return fail_sys("join session keyring");
+  return {};
+}
+
+Status set_oom_score_adj(int value) {
+  return fs::write_file("/proc/self/oom_score_adj", std::to_string(value));
+}
+
+// Everything from the go of the runtime to the wait for `start`.
+Result<unique_fd> prepare(const InitContext& ctx, const Message& go) {
+  const Spec& spec = *ctx.spec;
+  const NamespacePlan& plan = ctx.plan;
+  if (plan.new_user) BERTH_CHECK(become_namespace_root());
+  BERTH_CHECK(join_namespaces(plan.joins, ~static_cast<uint64_t>(CLONE_NEWPID | CLONE_NEWUSER)));
+  if (plan.new_flags & CLONE_NEWTIME) BERTH_CHECK(enter_time_namespace(spec.linux));
+  if (plan.new_flags & CLONE_NEWUTS) BERTH_CHECK(set_names(spec));
+  if (!ctx.no_new_keyring) BERTH_CHECK(join_session_keyring(ctx.id));
+
+  // The fifo is opened by path now, while the host's filesystem is still visible.
+  auto fifo = BERTH_TRY(sys::open(ctx.exec_fifo, O_PATH));
+
+  RootfsContext rootfs;
+  rootfs.spec = &spec;
+  rootfs.bundle = ctx.bundle;
+  rootfs.rootfs = ctx.rootfs;
+  rootfs.new_user_namespace = plan.new_user || plan.join_user;
+  rootfs.new_network_namespace = plan.new_flags & CLONE_NEWNET;
+  rootfs.no_pivot = ctx.no_pivot;
+  rootfs.prepared_mount_fds.assign(spec.mounts.size(), -1);
+  if (!go.fds.empty()) {
+    // The runtime sends one fd per mount that needed an idmapped tree, in mount order.
+    size_t next = 0;
+    auto indexes = nlohmann::json::parse(go.payload, nullptr, false);
+    if (indexes.is_array())
+      for (const auto& i : indexes)
+        if (i.is_number_unsigned() && i.get<size_t>() < spec.mounts.size() && next < go.fds.size())
+          rootfs.prepared_mount_fds[i.get<size_t>()] = go.fds[next++].get();
+  }
+
+  if (plan.new_mount) BERTH_CHECK(setup_rootfs(rootfs));
+  if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
+    BERTH_CHECK(ctx.channel->send(Msg::run_hooks));
+    BERTH_TRY(ctx.channel->expect(Msg::hooks_done));
+  }
+  BERTH_CHECK(run_hooks(spec.hooks.create_container, "createContainer", ctx.state_json));
+  if (plan.new_mount) BERTH_CHECK(enter_rootfs(rootfs));
+  BERTH_CHECK(apply_sysctls(spec.linux.sysctl, plan.new_flags));
+  if (plan.new_mount) BERTH_CHECK(finish_rootfs(rootfs));
+  if (ctx.process->process.oom_score_adj)
+    BERTH_CHECK(set_oom_score_adj(*ctx.process->process.oom_score_adj));
+  if (ctx.console_socket >= 0)
+    BERTH_CHECK(setup_console(ctx.console_socket, ctx.process->process.console_size));
+  BERTH_CHECK(enter_cwd(ctx.process->process.cwd));
+  return fifo;
+}
+
+// Blocks until `start` opens the fifo for reading.
+Status wait_for_start(int fifo_path_fd) {
+  auto fifo = BERTH_TRY(sys::open(sys::fd_path(fifo_path_fd), O_WRONLY));
+  BERTH_CHECK(sys::write_all(fifo.get(), "0", 1));
+  return {};
+}
+
+[[noreturn]] void die(const InitContext& ctx, const Error& e) {
+  if (!ctx.channel->send_error(e)) {
+    std::string line = e.what() + "\n";
+    (void)!::write(2, line.data(), line.size());
+  }
+  ::_exit(1);
+}
+
+}  // namespace
+
+void init_main(const InitContext& ctx) {
+  // Not dumpable until exec: no process in the container may open /proc/1/exe or our memory.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  auto go = ctx.channel->expect(Msg::go);
+  if (!go) die(ctx, go.error());
+  auto fifo = prepare(ctx, *go);
+  if (!fifo) die(ctx, fifo.error());
+  auto executable = find_executable(ctx.process->process);
+  if (!executable) die(ctx, executable.error());
+  // From here on the runtime may exit (create): its death must not kill us.
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (auto r = ctx.channel->send(Msg::ready); !r) ::_exit(1);
+  if (auto r = wait_for_start(fifo->get()); !r) die(ctx, r.error());
+  fifo->reset();
+  if (auto r = run_hooks(ctx.spec->hooks.start_container, "startContainer", ctx.state_json); !r)
+    die(ctx, r.error());
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  FinalizeOptions options;
+  options.preserve_fds = ctx.preserve_fds;
+  options.setgroups_allowed = ctx.setgroups_allowed;
+  options.container_state_json = ctx.state_json;
+  Error e = finalize_and_exec(*ctx.process, *executable, options);
+  // The runtime may be waiting (run): tell it; the message also goes to the container's stderr.
+  (void)ctx.channel->send_error(e);
+  std::string line = e.what() + "\n";
+  (void)!::write(2, line.data(), line.size());
+  ::_exit(e.errno_value == ENOENT ? 127 : 126);
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,180 @@
+#include "runtime/process_setup.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/root_path.hpp"
+#include "base/syscalls.hpp"
+#include "runtime/personality.hpp"
+
+namespace berth::runtime {
+
+Result<PreparedProcess> prepare_process(const Process& process, const Linux& linux_config) {
+  PreparedProcess p;
+  p.process = process;
+  if (process.capabilities) p.caps = BERTH_TRY(resolve_capabilities(*process.capabilities));
+  p.rlimits = BERTH_TRY(resolve_rlimits(process.rlimits));
+  if (linux_config.seccomp) {
+    p.seccomp = BERTH_TRY(compile_seccomp(*linux_config.seccomp));
+    p.seccomp_listener_path = linux_config.seccomp->listener_path;
+    if (p.seccomp->needs_listener && p.seccomp_listener_path.empty())
+      return fail_msg("linux.seccomp.listenerPath: required by an SCMP_ACT_NOTIFY rule");
+  }
+  if (linux_config.personality)
+    p.personality = BERTH_TRY(resolve_personality(*linux_config.personality));
+  return p;
+}
+
+namespace {
+
+std::string env_value(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env)
+    if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=')
+      return e.substr(key.size() + 1);
+  return {};
+}
+
+bool executable_file(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+Result<std::string> find_executable(const Process& process) {
+  const std::string& name = process.args[0];
+  if (name.find('/') != std::string::npos) {
+    struct stat st;
+    if (::stat(name.c_str(), &st) < 0) return fail_sys("exec " + quote(name));
+    if (S_ISDIR(st.st_mode))
+      return fail(sys_error(EACCES, "exec " + quote(name) + ": is a directory"));
+    return name;
+  }
+  std::string path = env_value(process.env, "PATH");
+  if (path.empty()) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + name;
+    if (executable_file(candidate)) return candidate;
+    start = end + 1;
+  }
+  return fail(sys_error(ENOENT, "exec: " + quote(name) + ": executable file not found in $PATH"));
+}
+
+Status enter_cwd(const std::string& cwd) {
+  if (::chdir(cwd.c_str()) < 0) {
+    if (errno != ENOENT) return fail_sys("chdir to cwd " + quote(cwd));
+    auto root = BERTH_TRY(sys::open("/", O_PATH | O_DIRECTORY));
+    BERTH_TRY(root_path::mkdir_all(root.get(), cwd, 0755));
+    if (::chdir(cwd.c_str()) < 0) return fail_sys("chdir to cwd " + quote(cwd));
+  }
+  // A cwd reached through an fd of the host would print as unreachable: refuse it.
+  char buf[4096];
+  if (::getcwd(buf, sizeof(buf)) == nullptr || buf[0] != '/')
+    return fail_msg("cwd " + quote(cwd) + " is outside the container root");
+  return {};
+}
+
+namespace {
+
+Status send_listener_fd(const std::string& path, int listener, const std::string& state) {
+  unique_fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock) return fail_sys("socket for seccomp listener");
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return fail_msg("seccomp listener path too long");
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  if (::connect(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0)
+    return fail_sys("connect seccomp listener " + quote(path));
+  struct iovec iov = {const_cast<char*>(state.data()), state.size()};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
+  if (::sendmsg(sock.get(), &msg, MSG_NOSIGNAL) < 0) return fail_sys("send seccomp listener fd");
+  return {};
+}
+
+Status load_filter(const PreparedProcess& p, const FinalizeOptions& options) {
+  int listener = BERTH_TRY(load_seccomp(*p.seccomp));
+  if (listener >= 0) {
+    unique_fd owned(listener);
+    BERTH_CHECK(send_listener_fd(p.seccomp_listener_path, listener, options.container_state_json));
+  }
+  return {};
+}
+
+Status switch_user(const User& user, bool setgroups_allowed) {
+  if (setgroups_allowed) {
+    std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
+    if (::setgroups(groups.size(), groups.data()) < 0) return fail_sys("setgroups");
+  } else if (!user.additional_gids.empty()) {
+    return fail_msg("process.user.additionalGids: setgroups is denied in this user namespace");
+  }
+  if (::setresgid(user.gid, user.gid, user.gid) < 0)
+    return fail_sys("setresgid " + std::to_string(user.gid));
+  if (::setresuid(user.uid, user.uid, user.uid) < 0)
+    return fail_sys("setresuid " + std::to_string(user.uid));
+  return {};
+}
+
+Status apply_all(const PreparedProcess& p, const FinalizeOptions& options) {
+  const Process& proc = p.process;
+  BERTH_CHECK(apply_rlimits(p.rlimits));
+  if (p.caps) BERTH_CHECK(drop_bounding_set(*p.caps));
+  // Without no_new_privs the filter must go in while CAP_SYS_ADMIN is still held.
+  if (p.seccomp && !proc.no_new_privileges) BERTH_CHECK(load_filter(p, options));
+  if (p.caps && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return fail_sys("prctl PR_SET_KEEPCAPS");
+  BERTH_CHECK(switch_user(proc.user, options.setgroups_allowed));
+  if (p.caps) BERTH_CHECK(apply_capabilities(*p.caps));
+  if (proc.user.umask) ::umask(static_cast<mode_t>(*proc.user.umask));
+  if (p.personality) BERTH_CHECK(apply_personality(*p.personality));
+  if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return fail_sys("prctl PR_SET_NO_NEW_PRIVS");
+  if (p.seccomp && proc.no_new_privileges) BERTH_CHECK(load_filter(p, options));
+  return {};
+}
+
+}  // namespace
+
+Error finalize_and_exec(const PreparedProcess& prepared, const std::string& executable,
+                        const FinalizeOptions& options) {
+  if (auto r = apply_all(prepared, options); !r) return r.error();
+  // No fd of the runtime may reach the container (CVE-2024-21626): all but stdio and the
+  // preserved ones are closed on exec.
+  unsigned first = 3 + static_cast<unsigned>(options.preserve_fds);
+  if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return sys_error("close_range");
+  for (int fd = 3; fd < static_cast<int>(first); ++fd) ::fcntl(fd, F_SETFD, 0);
+
+  std::vector<char*> argv, envp;
+  std::vector<std::string> args = prepared.process.args, env = prepared.process.env;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  ::execve(executable.c_str(), argv.data(), envp.data());
+  return sys_error("exec " + quote(executable));
+}
+
+}  // namespace berth::runtime

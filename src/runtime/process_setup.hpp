@@ -1,0 +1,48 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "runtime/capabilities.hpp"
+#include "runtime/rlimits.hpp"
+#include "runtime/seccomp.hpp"
+#include "runtime/spec.hpp"
+
+namespace berth::runtime {
+
+// Everything about the container process that can be checked and compiled on the host side,
+// before clone: bad names fail early, and the child only applies.
+struct PreparedProcess {
+  Process process;
+  std::optional<CapSets> caps;
+  std::vector<ResolvedRlimit> rlimits;
+  std::optional<SeccompProgram> seccomp;
+  std::optional<unsigned long> personality;
+  std::string seccomp_listener_path;
+};
+
+Result<PreparedProcess> prepare_process(const Process& process, const Linux& linux_config);
+
+// In the container, root already entered: finds args[0] along the process PATH, as execvp would,
+// and checks it can be executed. Errors read like runc's ("executable file not found in $PATH").
+Result<std::string> find_executable(const Process& process);
+
+// Changes into the process cwd inside the container root (creating it when missing) and checks
+// that it is reachable from that root.
+Status enter_cwd(const std::string& cwd);
+
+struct FinalizeOptions {
+  int preserve_fds = 0;
+  bool setgroups_allowed = true;
+  std::string container_state_json;  // sent to the seccomp listener with its fd
+};
+
+// Applies rlimits, user, capabilities, no_new_privs, seccomp and personality in the order the
+// kernel requires, marks every fd but stdio and preserved ones close-on-exec, and execs.
+// Returns only on failure.
+Error finalize_and_exec(const PreparedProcess& prepared, const std::string& executable,
+                        const FinalizeOptions& options);
+
+}  // namespace berth::runtime

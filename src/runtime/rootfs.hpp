@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "runtime/spec.hpp"
+
+// The container's root filesystem: the spec mounts, /dev, pivot_root, masked and read-only paths.
+// Everything under the root is resolved in it (openat2 RESOLVE_IN_ROOT) and mounted by fd.
+namespace berth::runtime {
+
+struct RootfsContext {
+  const Spec* spec = nullptr;
+  std::string bundle;  // absolute bundle directory
+  std::string rootfs;  // absolute path of root.path (already resolved against bundle)
+  bool new_user_namespace = false;
+  bool new_network_namespace = false;
+  bool no_pivot = false;
+  // Detached mounts made on the host side for idmapped mounts (prepare_idmapped_mounts), indexed
+  // like spec->mounts; -1 where none. Not owned.
+  std::vector<int> prepared_mount_fds;
+};
+
+// In init, in its new mount namespace, before the pivot: propagation of "/" (rootfsPropagation,
+// default rslave), the rootfs bound onto itself, every spec mount in order, default and spec
+// devices, /dev symlinks and /dev/ptmx, and the /dev/console placeholder when process.terminal.
+Status setup_rootfs(const RootfsContext& ctx);
+
+// pivot_root into the rootfs (the old root detached), or with no_pivot MS_MOVE it onto "/" and
+// chroot. Ends in "/".
+Status enter_rootfs(const RootfsContext& ctx);
+
+// After the pivot: readonlyPaths, maskedPaths, root.readonly, then the final propagation of "/"
+// when rootfsPropagation is given.
+Status finish_rootfs(const RootfsContext& ctx);
+
+// The steps, one by one.
+
+// Mounts spec->mounts[index] under the root open as root_fd (an fd of the rootfs bind mount).
+Status mount_one(const RootfsContext& ctx, int root_fd, size_t index);
+// Read-only bind of each path onto itself (the whole tree under it); missing paths are skipped.
+// Paths are resolved in the current root.
+Status make_readonly_paths(const std::vector<std::string>& paths);
+// /dev/null bound on files, an empty read-only tmpfs on directories; missing paths are skipped.
+Status mask_paths(const std::vector<std::string>& paths);
+
+}  // namespace berth::runtime

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <optional>
+
+#include "base/error.hpp"
+#include "base/unique_fd.hpp"
+#include "runtime/spec.hpp"
+
+namespace berth::runtime {
+
+// Opens the console socket (a unix socket path given by the caller) before the container is set up.
+Result<unique_fd> connect_console_socket(const std::string& path);
+
+// In the container, after its /dev/pts is mounted: opens a new pty from /dev/ptmx, sends the
+// master to the console socket, and makes the peer the controlling terminal and stdio.
+Status setup_console(int console_socket, const std::optional<ConsoleSize>& size);
+
+// Receives the pty master that a container sends to a console socket we listen on.
+Result<unique_fd> receive_console_fd(int connected_socket);
+
+}  // namespace berth::runtime
