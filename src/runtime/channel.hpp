@@ -18,7 +18,7 @@ enum class Msg : uint32_t {
   ready,       // child -> parent: set up, waiting for start (payload: nothing)
   error,       // child -> parent: payload is the one-line error
   pid,         // intermediate -> parent: payload is the pid of the next stage
-  mount_fds,   // parent -> child: idmapped mounts, prepared on the host side
+  cgroups_done,  // parent -> child: in its cgroups, resources applied
 };
 
 struct Message {

@@ -11,6 +11,7 @@
 #include "base/fs.hpp"
 #include "base/syscalls.hpp"
 #include "runtime/cgroups/cgroup.hpp"
+#include "runtime/cgroups/device_rules.hpp"
 #include "runtime/container.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/id_mappings.hpp"
@@ -109,8 +110,6 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
 
   auto cgroup =
       BERTH_TRY(cgroups::open(spec.linux.cgroups_path, opts.id, rt.rootless, rt.systemd_cgroup));
-  BERTH_CHECK(cgroup->create());
-  cleanup.set_cgroup(cgroup.get());
 
   unique_fd console;
   if (!opts.console_socket.empty())
@@ -124,7 +123,6 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   state.rootless = rt.rootless;
   state.new_pid_namespace = plan.new_pid;
   state.cgroups_path = spec.linux.cgroups_path;
-  state.cgroup_paths = cgroup->paths();
   state.annotations = spec.annotations;
   state.oci_version = spec.oci_version;
   state.created = rfc3339_now();
@@ -154,7 +152,7 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
 
   // Signals that `run` forwards stay blocked until init execs, so none is lost in between.
   int pidfd = -1;
-  uint64_t clone_flags = plan.new_flags & ~static_cast<uint64_t>(CLONE_NEWTIME);
+  uint64_t clone_flags = plan.new_flags & ~static_cast<uint64_t>(CLONE_NEWTIME | CLONE_NEWCGROUP);
   auto pid = BERTH_TRY(sys::clone3(clone_flags, &pidfd));
   if (pid == 0) {
     parent_end.close();
@@ -167,8 +165,6 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
 
   if (plan.new_user)
     BERTH_CHECK(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
-  BERTH_CHECK(cgroup->add_process(pid));
-  if (spec.linux.resources) BERTH_CHECK(cgroup->apply(*spec.linux.resources));
 
   std::vector<unique_fd> mount_fds;
   nlohmann::json mount_indexes = nlohmann::json::array();
@@ -187,6 +183,17 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   BERTH_CHECK(
       parent_end.send(Msg::go, raw_fds.empty() ? std::string() : mount_indexes.dump(), raw_fds));
   mount_fds.clear();
+
+  // Moving a task into a cgroup v1 hierarchy waits for an RCU grace period (milliseconds): it is
+  // done while init mounts its root, and init waits for it before anything of the container runs.
+  BERTH_CHECK(cgroup->create());
+  cleanup.set_cgroup(cgroup.get());
+  BERTH_CHECK(cgroup->add_process(pid));
+  Resources resources = spec.linux.resources.value_or(Resources{});
+  resources.devices = cgroups::container_device_rules(resources.devices, spec.linux.devices);
+  BERTH_CHECK(cgroup->apply(resources));
+  state.cgroup_paths = cgroup->paths();
+  BERTH_CHECK(parent_end.send(Msg::cgroups_done));
 
   for (;;) {
     auto msg = parent_end.receive();

@@ -85,6 +85,7 @@ Status create_devices(int root_fd, const std::vector<Device>& devices, bool bind
   }
   for (const auto& d : devices) all.push_back(&d);
 
+  bool bind_mode = bind_from_host;
   UmaskZero umask_zero;
   DirCache dirs{root_fd, {}, {}};
   for (const Device* d : all) {
@@ -96,14 +97,17 @@ Status create_devices(int root_fd, const std::vector<Device>& devices, bool bind
     std::string name = d->path.substr(slash + 1);
     if (name == "." || name == "..")
       return fail_msg("device " + quote(d->path) + ": not an absolute file path");
-    if (bind_from_host && type != S_IFIFO) {
+    if (bind_mode && type != S_IFIFO) {
       BERTH_CHECK(bind_node(root_fd, *d));
       continue;
     }
     int dir_fd = BERTH_TRY(dirs.get(dir));
     auto made = make_node(dir_fd, name, *d, type);
-    if (!made && made.error().errno_value == EPERM && type != S_IFIFO)
+    // Refused (no CAP_MKNOD, or a devices cgroup without "m"): this and the rest are bound.
+    if (!made && made.error().errno_value == EPERM && type != S_IFIFO) {
+      bind_mode = true;
       made = bind_node(root_fd, *d);
+    }
     if (!made) return made;
   }
   return {};

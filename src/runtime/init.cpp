@@ -60,6 +60,12 @@ Status set_oom_score_adj(int value) {
   return fs::write_file("/proc/self/oom_score_adj", std::to_string(value));
 }
 
+Status enter_cgroup_namespace(const Channel& channel) {
+  BERTH_TRY(channel.expect(Msg::cgroups_done));
+  if (::unshare(CLONE_NEWCGROUP) < 0) return fail_sys("unshare cgroup namespace");
+  return {};
+}
+
 // Everything from the go of the runtime to the wait for `start`.
 Result<unique_fd> prepare(const InitContext& ctx, const Message& go) {
   const Spec& spec = *ctx.spec;
@@ -91,7 +97,13 @@ Result<unique_fd> prepare(const InitContext& ctx, const Message& go) {
           rootfs.prepared_mount_fds[i.get<size_t>()] = go.fds[next++].get();
   }
 
+  // A cgroup namespace roots at the cgroup we are in when it is made, and the cgroup filesystem
+  // mounted in it shows that root: both wait until the runtime has moved us. Otherwise the move
+  // (an RCU grace period on cgroup v1) goes on while we mount the root.
+  bool new_cgroupns = plan.new_flags & CLONE_NEWCGROUP;
+  if (new_cgroupns) BERTH_CHECK(enter_cgroup_namespace(*ctx.channel));
   if (plan.new_mount) BERTH_CHECK(setup_rootfs(rootfs));
+  if (!new_cgroupns) BERTH_TRY(ctx.channel->expect(Msg::cgroups_done));
   if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
     BERTH_CHECK(ctx.channel->send(Msg::run_hooks));
     BERTH_TRY(ctx.channel->expect(Msg::hooks_done));

@@ -246,8 +246,9 @@ Status mount_cgroup2(const MountJob& job, int dest_fd, unsigned long flags) {
   if (r || (r.error().errno_value != EPERM && r.error().errno_value != EBUSY)) return r;
   // A user namespace without its own cgroup namespace may not mount cgroup2: bind our cgroup.
   auto lines = BERTH_TRY(own_cgroups());
-  std::string host = "/sys/fs/cgroup" + cgroup_path_of(lines, "");
-  return bind_host_path(job, host, dest_fd);
+  std::string unified =
+      is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC) ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+  return bind_host_path(job, unified + cgroup_path_of(lines, ""), dest_fd);
 }
 
 // cgroup v1 (and hybrid): a tmpfs holding one directory per hierarchy, each the hierarchy
