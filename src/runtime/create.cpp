@@ -98,7 +98,7 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   BERTH_CHECK(check_spec(spec, plan, opts));
   std::string rootfs = spec.root_path[0] == '/' ? spec.root_path : fs::join(bundle, spec.root_path);
   rootfs = BERTH_TRY(absolute_path(rootfs, "rootfs"));
-  auto prepared = BERTH_TRY(prepare_process(*spec.process, spec.linux));
+  auto prepared = BERTH_TRY(prepare_process(*spec.process, spec.linux, seccomp_cache_dir(rt)));
 
   BERTH_CHECK(claim_state_dir(rt.root, opts.id));
   StateDir dir(rt.root, opts.id);

@@ -144,6 +144,11 @@ Status create_console_placeholder(int root_fd) {
 
 Status mount_console(int pty_fd) {
   auto target = BERTH_TRY(sys::open("/dev/console", O_PATH | O_NOFOLLOW));
+  // Only the placeholder (or a node the runtime made): never a symlink planted by the image.
+  struct stat st;
+  if (::fstat(target.get(), &st) < 0) return fail_sys("stat \"/dev/console\"");
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+    return fail_msg("\"/dev/console\" is neither a file nor a device");
   auto tree = BERTH_TRY(mount_fd::clone_tree(pty_fd, "", false, false, "console pty"));
   return mount_fd::attach(tree.get(), target.get(), "/dev/console");
 }

@@ -156,7 +156,7 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   auto process = BERTH_TRY(build_process(spec, opts));
   if (process.terminal && opts.console_socket.empty() && opts.detach)
     return fail_msg("exec: a terminal in detached mode needs --console-socket");
-  auto prepared = BERTH_TRY(prepare_process(process, spec.linux));
+  auto prepared = BERTH_TRY(prepare_process(process, spec.linux, seccomp_cache_dir(rt)));
 
   auto pidfd = BERTH_TRY(sys::pidfd_open(state.pid));
   if (!process_alive(state.pid, state.pid_start_time))

@@ -14,6 +14,7 @@ namespace {
 
 // O_PATH fd of path in the current root; an invalid fd when it does not exist.
 Result<unique_fd> open_existing(int root_fd, const std::string& path) {
+  if (path.empty() || path[0] != '/') return fail_msg(quote(path) + " is not an absolute path");
   auto fd = root_path::open(root_fd, path, O_PATH);
   if (!fd && fd.error().errno_value == ENOENT) return unique_fd();
   return fd;

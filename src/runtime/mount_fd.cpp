@@ -27,16 +27,17 @@ Result<unique_fd> ensure(int root_fd, const std::string& path, bool directory) {
     if (!dir && dir.error().errno_value == ENOENT)
       dir = root_path::mkdir_all(root_fd, parent, 0755);
     if (!dir) return fail(dir.error());
+    // mkdirat and mknodat never follow a symlink: EEXIST is how a dangling one shows.
+    int r = directory ? ::mkdirat(dir->get(), name.c_str(), 0755)
+                      : ::mknodat(dir->get(), name.c_str(), S_IFREG | 0644, 0);
+    if (r == 0) continue;
+    if (errno != EEXIST) return fail_sys((directory ? "mkdir " : "create ") + quote(p));
     char target[4096];
     ssize_t n = ::readlinkat(dir->get(), name.c_str(), target, sizeof target - 1);
     if (n > 0) {
       target[n] = '\0';
       p = target[0] == '/' ? std::string(target) : parent + "/" + target;
-      continue;
     }
-    int r = directory ? ::mkdirat(dir->get(), name.c_str(), 0755)
-                      : ::mknodat(dir->get(), name.c_str(), S_IFREG | 0644, 0);
-    if (r < 0 && errno != EEXIST) return fail_sys((directory ? "mkdir " : "create ") + quote(p));
   }
   return fail(sys_error(ELOOP, "resolve " + quote(path)));
 }

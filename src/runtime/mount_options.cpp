@@ -57,7 +57,7 @@ constexpr Option kOptions[] = {
     {"ratime", Kind::rec_atime, MOUNT_ATTR_RELATIME},
     {"rstrictatime", Kind::rec_atime, MOUNT_ATTR_STRICTATIME},
     {"rnostrictatime", Kind::rec_atime, MOUNT_ATTR_RELATIME},
-    {"tmpcopyup", Kind::extension, 0},
+    {"tmpcopyup", Kind::extension, 0},           {"notmpcopyup", Kind::extension, 0},
     {"idmap", Kind::extension, 0},               {"ridmap", Kind::extension, 0},
     {"copy-symlink", Kind::extension, 0},        {"src-nofollow", Kind::extension, 0},
 };
@@ -193,7 +193,7 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
         o.rec_attr_clr |= MOUNT_ATTR__ATIME;
         break;
       case Kind::extension:
-        if (name == "tmpcopyup") o.tmpcopyup = true;
+        if (name == "tmpcopyup" || name == "notmpcopyup") o.tmpcopyup = name == "tmpcopyup";
         if (name == "idmap") o.idmap = true;
         if (name == "ridmap") o.idmap = o.recursive_idmap = true;
         if (name == "copy-symlink") o.copy_symlink = true;

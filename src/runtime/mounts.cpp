@@ -92,9 +92,11 @@ Status copy_entry(int src_dir, int dst_dir, const char* name, const std::string&
     if (n < 0) return fail_sys("readlink " + quote(path));
     target.resize(static_cast<size_t>(n));
     if (::symlinkat(target.c_str(), dst_dir, name) < 0) return fail_sys("symlink " + quote(path));
+  } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+    if (::mknodat(dst_dir, name, st.st_mode, 0) < 0) return fail_sys("mknod " + quote(path));
   } else {
-    if (::mknodat(dst_dir, name, st.st_mode, st.st_rdev) < 0)
-      return fail_sys("mknod " + quote(path));
+    // Device nodes from the image are not copied: only the devices cgroup would guard them.
+    return {};
   }
   // EINVAL: an owner that the user namespace does not map stays the creator's.
   if (::fchownat(dst_dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL)

@@ -15,16 +15,18 @@
 #include "base/root_path.hpp"
 #include "base/syscalls.hpp"
 #include "runtime/personality.hpp"
+#include "runtime/seccomp_cache.hpp"
 
 namespace berth::runtime {
 
-Result<PreparedProcess> prepare_process(const Process& process, const Linux& linux_config) {
+Result<PreparedProcess> prepare_process(const Process& process, const Linux& linux_config,
+                                        const std::string& seccomp_cache_dir) {
   PreparedProcess p;
   p.process = process;
   if (process.capabilities) p.caps = BERTH_TRY(resolve_capabilities(*process.capabilities));
   p.rlimits = BERTH_TRY(resolve_rlimits(process.rlimits));
   if (linux_config.seccomp) {
-    p.seccomp = BERTH_TRY(compile_seccomp(*linux_config.seccomp));
+    p.seccomp = BERTH_TRY(compile_seccomp_cached(*linux_config.seccomp, seccomp_cache_dir));
     p.seccomp_listener_path = linux_config.seccomp->listener_path;
     if (p.seccomp->needs_listener && p.seccomp_listener_path.empty())
       return fail_msg("linux.seccomp.listenerPath: required by an SCMP_ACT_NOTIFY rule");

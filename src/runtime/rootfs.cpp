@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/fs.hpp"
@@ -22,6 +23,13 @@ Result<unsigned long> root_propagation(const Spec& spec) {
   auto flag = parse_propagation(spec.linux.rootfs_propagation);
   if (!flag) return fail(flag.error().wrap("linux.rootfsPropagation"));
   return *flag;
+}
+
+Status check_absolute(const std::vector<std::string>& paths, const std::string& field) {
+  for (const auto& path : paths)
+    if (path.empty() || path[0] != '/')
+      return fail_msg(field + ": " + quote(path) + " is not an absolute path");
+  return {};
 }
 
 // pivot_root and MS_MOVE refuse a new root whose parent mount is shared: make the mount that
@@ -61,6 +69,27 @@ Status move_root(const std::string& rootfs) {
 
 }  // namespace
 
+Status check_rootfs_config(const Spec& spec, const std::string& bundle) {
+  BERTH_TRY(root_propagation(spec));
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const Mount& m = spec.mounts[i];
+    std::string name = "mounts[" + std::to_string(i) + "]";
+    auto opts = parse_mount_options(m.options, is_bind_mount(m));
+    if (!opts) return fail(opts.error().wrap(name + " " + quote(m.destination)));
+    if (m.destination.empty()) return fail_msg(name + ": empty destination");
+    if (!opts->bind) continue;
+    if (m.source.empty()) return fail_msg(name + ": bind mount without a source");
+    std::string source = m.source[0] == '/' ? m.source : fs::join(bundle, m.source);
+    struct stat st;
+    bool nofollow = opts->copy_symlink || opts->src_nofollow;
+    if ((nofollow ? ::lstat(source.c_str(), &st) : ::stat(source.c_str(), &st)) < 0)
+      return fail(sys_error("bind source " + quote(source)).wrap(name));
+  }
+  BERTH_CHECK(check_absolute(spec.linux.masked_paths, "linux.maskedPaths"));
+  BERTH_CHECK(check_absolute(spec.linux.readonly_paths, "linux.readonlyPaths"));
+  return {};
+}
+
 Status setup_rootfs(const RootfsContext& ctx) {
   const Spec& spec = *ctx.spec;
   unsigned long propagation = BERTH_TRY(root_propagation(spec));
@@ -92,8 +121,10 @@ Status enter_rootfs(const RootfsContext& ctx) {
 
 Status finish_rootfs(const RootfsContext& ctx) {
   const Spec& spec = *ctx.spec;
-  BERTH_CHECK(make_readonly_paths(spec.linux.readonly_paths));
-  BERTH_CHECK(mask_paths(spec.linux.masked_paths));
+  if (auto r = make_readonly_paths(spec.linux.readonly_paths); !r)
+    return fail(r.error().wrap("linux.readonlyPaths"));
+  if (auto r = mask_paths(spec.linux.masked_paths); !r)
+    return fail(r.error().wrap("linux.maskedPaths"));
   if (spec.root_readonly) {
     auto root = BERTH_TRY(sys::open("/", O_PATH | O_DIRECTORY));
     auto r = mount_fd::set_attrs(root.get(), MOUNT_ATTR_RDONLY, 0, false, "/");

@@ -23,6 +23,11 @@ struct RootfsContext {
   std::vector<int> prepared_mount_fds;
 };
 
+// On the host, before the container is made: what setup_rootfs would refuse later (an unknown
+// option, an empty destination, a missing bind source, a bad rootfsPropagation, a relative masked
+// or read-only path), with the same error, so that create fails with nothing to undo.
+Status check_rootfs_config(const Spec& spec, const std::string& bundle);
+
 // In init, in its new mount namespace, before the pivot: propagation of "/" (rootfsPropagation,
 // default rslave), the rootfs bound onto itself, every spec mount in order, default and spec
 // devices, /dev symlinks and /dev/ptmx, and the /dev/console placeholder when process.terminal.

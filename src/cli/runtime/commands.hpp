@@ -20,4 +20,9 @@ void add_update_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& acti
 
 Result<int> parse_signal(const std::string& text);
 
+// When argv is an exec command line, stores the words after the container id as the command
+// (see exec_command_words) and returns the count of words that CLI11 should parse.
+int split_exec_command(int argc, char** argv);
+const std::vector<std::string>& exec_command_words();
+
 }  // namespace berth::cli

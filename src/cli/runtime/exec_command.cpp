@@ -3,9 +3,46 @@
 
 namespace berth::cli {
 
+namespace {
+
+std::vector<std::string> command_words;
+
+bool takes_value(const std::string& flag, const std::initializer_list<const char*>& flags) {
+  if (flag.find('=') != std::string::npos) return false;
+  for (const char* f : flags)
+    if (flag == f) return true;
+  return false;
+}
+
+}  // namespace
+
+const std::vector<std::string>& exec_command_words() { return command_words; }
+
+int split_exec_command(int argc, char** argv) {
+  int i = 1;
+  // Global options before the subcommand.
+  for (; i < argc && argv[i][0] == '-'; ++i)
+    if (takes_value(argv[i], {"--root", "--log", "--log-format", "--rootless", "--criu"})) ++i;
+  if (i >= argc || std::string(argv[i]) != "exec") return argc;
+  for (++i; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word == "--") {
+      ++i;
+      break;
+    }
+    if (word.size() < 2 || word[0] != '-') break;
+    if (takes_value(word, {"--console-socket", "--cwd", "-e", "--env", "-u", "--user", "-g",
+                           "--additional-gids", "-p", "--process", "--pid-file", "--process-label",
+                           "--apparmor", "-c", "--cap", "--preserve-fds", "--cgroup"}))
+      ++i;
+  }
+  if (i >= argc) return argc;  // no id: CLI11 reports it
+  command_words.assign(argv + i + 1, argv + argc);
+  return i + 1;
+}
+
 void add_exec_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& action) {
   static runtime::ExecOptions opts;
-  static std::vector<std::string> rest;
   static std::string process_label, apparmor, cgroup;
   auto* exec = app.add_subcommand("exec", "run a process in a running container");
   exec->add_option("--console-socket", opts.console_socket, "unix socket that receives the pty master");
@@ -24,15 +61,10 @@ void add_exec_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& action
   exec->add_option("--preserve-fds", opts.preserve_fds, "number of extra fds passed in from 3");
   exec->add_option("--cgroup", cgroup, "ignored: the process joins the container's cgroup");
   exec->add_flag("--ignore-paused", opts.ignore_paused, "exec even if the container is paused");
-  // Everything from the container id on is the id and the command, flags included.
-  exec->prefix_command();
-  exec->callback([&, exec] {
-    rest = exec->remaining();
+  exec->add_option("id", opts.id, "container id")->required();
+  exec->callback([&] {
     action = [&]() -> Result<int> {
-      if (rest.empty()) return fail_msg("exec: a container id is required");
-      std::vector<std::string> args = rest;
-      opts.id = args.front();
-      opts.args.assign(args.begin() + 1, args.end());
+      opts.args = exec_command_words();
       return runtime::exec_in_container(rt, opts);
     };
   });

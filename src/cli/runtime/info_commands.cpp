@@ -23,31 +23,50 @@ Result<int> print_state(const runtime::RuntimeOptions& rt, const std::string& id
   return 0;
 }
 
+// Columns as runc prints them (Go's tabwriter: minimum width 12, padding 3).
+std::string align_columns(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out.append(std::max<size_t>(widths[i] + 3, 12) - row[i].size(), ' ');
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 Result<int> print_list(const runtime::RuntimeOptions& rt, const std::string& format, bool quiet) {
   auto ids = BERTH_TRY(runtime::list_container_ids(rt.root));
   nlohmann::json all = nlohmann::json::array();
-  std::ostringstream table;
-  if (!quiet && format != "json") table << "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n";
+  std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
   for (const auto& id : ids) {
     auto state = runtime::load_state(rt.root, id);
     if (!state) continue;
     auto status = runtime::container_status(rt, *state);
     pid_t pid = status == runtime::ContainerStatus::stopped ? 0 : state->pid;
     if (quiet) {
-      table << id << "\n";
+      std::cout << id << "\n";
     } else if (format == "json") {
       auto j = runtime::state_json(*state, status);
       j["owner"] = std::to_string(state->owner);
       all.push_back(j);
     } else {
-      table << id << "\t" << pid << "\t" << runtime::status_name(status) << "\t" << state->bundle
-            << "\t" << state->created << "\t" << state->owner << "\n";
+      rows.push_back({id, std::to_string(pid), runtime::status_name(status), state->bundle,
+                      state->created, std::to_string(state->owner)});
     }
   }
-  if (format == "json" && !quiet)
+  if (quiet) return 0;
+  if (format == "json")
     std::cout << all.dump() << "\n";
   else
-    std::cout << table.str();
+    std::cout << align_columns(rows);
   return 0;
 }
 

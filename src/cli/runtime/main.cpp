@@ -72,8 +72,11 @@ int main(int argc, char** argv) {
   cli::add_info_commands(app, rt, action);
   cli::add_update_command(app, rt, action);
 
+  // exec: everything after the container id is the command, flags included; CLI11 sees only
+  // what comes before it.
+  int parsed_argc = cli::split_exec_command(argc, argv);
   try {
-    app.parse(argc, argv);
+    app.parse(parsed_argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {

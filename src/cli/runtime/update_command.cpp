@@ -11,12 +11,33 @@ namespace {
 
 struct UpdateFlags {
   std::string resources_file;
-  std::optional<int64_t> memory, memory_swap, memory_reservation, kernel_memory, kernel_memory_tcp,
-      cpu_quota, cpu_rt_runtime, pids_limit;
+  std::string memory, memory_swap, memory_reservation, kernel_memory, kernel_memory_tcp;
+  std::optional<int64_t> cpu_quota, cpu_rt_runtime, pids_limit;
   std::optional<uint64_t> cpu_shares, cpu_period, cpu_rt_period;
   std::optional<uint16_t> blkio_weight;
   std::string cpuset_cpus, cpuset_mems;
 };
+
+// "1048576", "512k", "100M", "1g"; "-1" is unlimited.
+Result<int64_t> parse_bytes(const std::string& text) {
+  if (text == "-1") return -1;
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return fail_msg("update: invalid size " + quote(text));
+  }
+  std::string unit = text.substr(used);
+  for (auto& c : unit) c = static_cast<char>(tolower(c));
+  if (!unit.empty() && unit.back() == 'b') unit.pop_back();
+  if (!unit.empty() && unit.back() == 'i') unit.pop_back();
+  static const std::pair<const char*, double> kUnits[] = {
+      {"", 1}, {"k", 1024.0}, {"m", 1024.0 * 1024}, {"g", 1024.0 * 1024 * 1024}, {"t", 1024.0 * 1024 * 1024 * 1024}};
+  for (const auto& [name, factor] : kUnits)
+    if (unit == name && value >= 0) return static_cast<int64_t>(value * factor);
+  return fail_msg("update: invalid size " + quote(text));
+}
 
 Result<runtime::Resources> resources_from(const UpdateFlags& f) {
   runtime::Resources r;
@@ -33,13 +54,16 @@ Result<runtime::Resources> resources_from(const UpdateFlags& f) {
     if (!parsed) return fail(parsed.error().wrap("update: resources"));
     r = *parsed;
   }
-  if (f.memory || f.memory_swap || f.memory_reservation || f.kernel_memory || f.kernel_memory_tcp) {
+  const std::pair<const std::string*, std::optional<int64_t> runtime::MemoryResources::*> memory[] = {
+      {&f.memory, &runtime::MemoryResources::limit},
+      {&f.memory_swap, &runtime::MemoryResources::swap},
+      {&f.memory_reservation, &runtime::MemoryResources::reservation},
+      {&f.kernel_memory, &runtime::MemoryResources::kernel},
+      {&f.kernel_memory_tcp, &runtime::MemoryResources::kernel_tcp}};
+  for (const auto& [text, field] : memory) {
+    if (text->empty()) continue;
     if (!r.memory) r.memory = runtime::MemoryResources{};
-    if (f.memory) r.memory->limit = f.memory;
-    if (f.memory_swap) r.memory->swap = f.memory_swap;
-    if (f.memory_reservation) r.memory->reservation = f.memory_reservation;
-    if (f.kernel_memory) r.memory->kernel = f.kernel_memory;
-    if (f.kernel_memory_tcp) r.memory->kernel_tcp = f.kernel_memory_tcp;
+    (*r.memory).*field = BERTH_TRY(parse_bytes(*text));
   }
   if (f.cpu_shares || f.cpu_period || f.cpu_quota || f.cpu_rt_period || f.cpu_rt_runtime ||
       !f.cpuset_cpus.empty() || !f.cpuset_mems.empty()) {
@@ -72,7 +96,7 @@ void add_update_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& acti
   update->add_option("--memory-reservation", f.memory_reservation, "memory soft limit in bytes");
   update->add_option("--kernel-memory", f.kernel_memory, "ignored by the kernel");
   update->add_option("--kernel-memory-tcp", f.kernel_memory_tcp, "kernel TCP buffer limit");
-  update->add_option("--cpu-shares", f.cpu_shares, "relative CPU weight");
+  update->add_option("--cpu-share,--cpu-shares", f.cpu_shares, "relative CPU weight");
   update->add_option("--cpu-period", f.cpu_period, "CFS period in microseconds");
   update->add_option("--cpu-quota", f.cpu_quota, "CFS quota in microseconds");
   update->add_option("--cpu-rt-period", f.cpu_rt_period, "realtime period");
