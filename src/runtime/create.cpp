@@ -17,6 +17,7 @@
 #include "runtime/id_mappings.hpp"
 #include "runtime/idmapped_mounts.hpp"
 #include "runtime/init_context.hpp"
+#include "runtime/rootfs.hpp"
 #include "runtime/sysctl.hpp"
 #include "runtime/terminal.hpp"
 
@@ -88,6 +89,21 @@ Status check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptio
   return {};
 }
 
+// The fifo init blocks on until `start`. Init opens it by path while it still has our
+// credentials; in a new user namespace it reopens it as the container's root, which must own it.
+Status make_exec_fifo(const std::string& path, const Linux& linux_config, const NamespacePlan& plan) {
+  if (::mkfifo(path.c_str(), 0600) < 0) return fail_sys("mkfifo " + quote(path));
+  if (!plan.new_user || ::geteuid() != 0) return {};
+  uid_t uid = 0;
+  gid_t gid = 0;
+  for (const auto& m : linux_config.uid_mappings)
+    if (m.container_id == 0) uid = m.host_id;
+  for (const auto& m : linux_config.gid_mappings)
+    if (m.container_id == 0) gid = m.host_id;
+  if (::chown(path.c_str(), uid, gid) < 0) return fail_sys("chown " + quote(path));
+  return {};
+}
+
 }  // namespace
 
 Result<CreatedContainer> create_container(const RuntimeOptions& rt, const CreateOptions& opts) {
@@ -99,17 +115,17 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   std::string rootfs = spec.root_path[0] == '/' ? spec.root_path : fs::join(bundle, spec.root_path);
   rootfs = BERTH_TRY(absolute_path(rootfs, "rootfs"));
   auto prepared = BERTH_TRY(prepare_process(*spec.process, spec.linux, seccomp_cache_dir(rt)));
+  BERTH_CHECK(check_rootfs_config(spec, bundle));
+  // Opened before the cleanup guard exists, so the guard never outlives it.
+  auto cgroup =
+      BERTH_TRY(cgroups::open(spec.linux.cgroups_path, opts.id, rt.rootless, rt.systemd_cgroup));
 
   BERTH_CHECK(claim_state_dir(rt.root, opts.id));
   StateDir dir(rt.root, opts.id);
   CreateCleanup cleanup(dir.path());
   BERTH_CHECK(fs::write_file_atomic(
       dir.config_file(), BERTH_TRY(fs::read_file(fs::join(bundle, "config.json"))), 0600));
-  if (::mkfifo(dir.exec_fifo().c_str(), 0600) < 0)
-    return fail_sys("mkfifo " + quote(dir.exec_fifo()));
-
-  auto cgroup =
-      BERTH_TRY(cgroups::open(spec.linux.cgroups_path, opts.id, rt.rootless, rt.systemd_cgroup));
+  BERTH_CHECK(make_exec_fifo(dir.exec_fifo(), spec.linux, plan));
 
   unique_fd console;
   if (!opts.console_socket.empty())

@@ -70,14 +70,14 @@ Status enter_cgroup_namespace(const Channel& channel) {
 Result<unique_fd> prepare(const InitContext& ctx, const Message& go) {
   const Spec& spec = *ctx.spec;
   const NamespacePlan& plan = ctx.plan;
+  // The fifo is opened by path now, with the runtime's credentials and the host's filesystem.
+  auto fifo = BERTH_TRY(sys::open(ctx.exec_fifo, O_PATH));
   if (plan.new_user) BERTH_CHECK(become_namespace_root());
   BERTH_CHECK(join_namespaces(plan.joins, ~static_cast<uint64_t>(CLONE_NEWPID | CLONE_NEWUSER)));
   if (plan.new_flags & CLONE_NEWTIME) BERTH_CHECK(enter_time_namespace(spec.linux));
   if (plan.new_flags & CLONE_NEWUTS) BERTH_CHECK(set_names(spec));
   if (!ctx.no_new_keyring) BERTH_CHECK(join_session_keyring(ctx.id));
 
-  // The fifo is opened by path now, while the host's filesystem is still visible.
-  auto fifo = BERTH_TRY(sys::open(ctx.exec_fifo, O_PATH));
 
   RootfsContext rootfs;
   rootfs.spec = &spec;

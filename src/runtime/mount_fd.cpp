@@ -9,6 +9,31 @@
 
 namespace berth::runtime::mount_fd {
 
+namespace {
+
+std::string mount_what(const std::string& source, const std::string& dest,
+                       const std::string& type) {
+  std::string what = "mount " + quote(source) + " on " + quote(dest);
+  if (!type.empty()) what += " type " + type;
+  return what;
+}
+
+}  // namespace
+
+Status mount_fs(const std::string& source, int target_fd, const std::string& dest,
+                const std::string& type, unsigned long flags, const std::string& data) {
+  std::string target = sys::fd_path(target_fd);
+  if (::mount(source.c_str(), target.c_str(), type.empty() ? nullptr : type.c_str(), flags,
+              data.empty() ? nullptr : data.c_str()) < 0) {
+    int e = errno;
+    std::string what = mount_what(source, dest, type);
+    // The kernel does not say which filesystem option it refused: show them all.
+    if (e == EINVAL && !data.empty()) what += " with " + quote(data);
+    return fail(sys_error(e, what));
+  }
+  return {};
+}
+
 Result<unique_fd> ensure(int root_fd, const std::string& path, bool directory) {
   const int kind = O_PATH | (directory ? O_DIRECTORY : 0);
   std::string p = path;
@@ -78,6 +103,13 @@ Status attach(int mnt_fd, int target_fd, const std::string& what) {
       0)
     return fail_sys("move_mount onto " + quote(what));
   return {};
+}
+
+Status bind_host(const std::string& host_path, int target_fd, uint64_t set, uint64_t clr,
+                 const std::string& what) {
+  auto tree = BERTH_TRY(clone_tree(AT_FDCWD, host_path, true, false, host_path));
+  BERTH_CHECK(set_attrs(tree.get(), set, clr, false, what));
+  return attach(tree.get(), target_fd, what);
 }
 
 Result<unique_fd> new_tmpfs(uint64_t attrs, const std::string& options) {

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/syscalls.hpp"
+#include "runtime/devices.hpp"
 
 namespace berth::runtime {
 
@@ -34,6 +35,7 @@ Status setup_console(int console_socket, const std::optional<ConsoleSize>& size)
   int peer = ::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (peer < 0) return fail_sys("open pty peer");
   unique_fd slave(peer);
+  BERTH_CHECK(mount_console(slave.get()));
   if (size) {
     struct winsize ws = {};
     ws.ws_row = static_cast<unsigned short>(size->height);

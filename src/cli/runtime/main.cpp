@@ -7,6 +7,7 @@
 
 #include "base/fs.hpp"
 #include "cli/runtime/commands.hpp"
+#include "runtime/exe_protection.hpp"
 
 namespace {
 
@@ -84,6 +85,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     report_error(log, e.what());
     return 1;
+  }
+  for (const char* name : {"create", "run", "exec"}) {
+    if (!app.get_subcommand(name)->parsed()) continue;
+    if (auto r = runtime::protect_runtime_binary(argv); !r) {
+      report_error(log, r.error().what());
+      return 1;
+    }
   }
   rt.rootless = rootless == "auto" ? ::geteuid() != 0 : rootless == "true";
   if (rt.root.empty()) rt.root = default_root(::geteuid() != 0);
