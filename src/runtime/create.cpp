@@ -196,8 +196,8 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
       raw_fds.push_back(mount_fds[i].get());
     }
   }
-  BERTH_CHECK(
-      parent_end.send(Msg::go, raw_fds.empty() ? std::string() : mount_indexes.dump(), raw_fds));
+  nlohmann::json go = {{"pid", pid}, {"mounts", mount_indexes}};
+  BERTH_CHECK(parent_end.send(Msg::go, go.dump(), raw_fds));
   mount_fds.clear();
 
   // Moving a task into a cgroup v1 hierarchy waits for an RCU grace period (milliseconds): it is

@@ -116,12 +116,12 @@ struct ExecContext {
     ::_exit(1);
   };
   if (auto go = ctx.channel->expect(Msg::go); !go) ::_exit(1);
-  int flags = ctx.ns_flags & ~CLONE_NEWPID;
+  int flags = ctx.ns_flags;
   if (flags != 0)
     if (auto r = sys::setns(ctx.pidfd, flags, "into the container's namespaces"); !r)
       fail_with(r.error());
   if (ctx.console_socket >= 0)
-    if (auto r = setup_console(ctx.console_socket, ctx.prepared->process.console_size); !r)
+    if (auto r = setup_console(ctx.console_socket, ctx.prepared->process.console_size, false); !r)
       fail_with(r.error());
   if (auto r = enter_cwd(ctx.prepared->process.cwd); !r) fail_with(r.error());
   auto executable = find_executable(ctx.prepared->process);
@@ -167,8 +167,13 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   unique_fd console;
   if (!opts.console_socket.empty())
     console = BERTH_TRY(connect_console_socket(opts.console_socket));
-  if (ns_flags & CLONE_NEWPID)
-    BERTH_CHECK(sys::setns(pidfd.get(), CLONE_NEWPID, "into the container's pid namespace"));
+  // Joining a pid namespace takes CAP_SYS_ADMIN where we are: an unprivileged runtime first
+  // joins the container's user namespace (its uid stays the same, so its host files and
+  // cgroups stay writable), and the process then need not join it again.
+  int early = ns_flags & CLONE_NEWPID;
+  if (::geteuid() != 0 && (ns_flags & CLONE_NEWUSER)) early |= CLONE_NEWUSER;
+  if (early != 0) BERTH_CHECK(sys::setns(pidfd.get(), early, "into the container's namespaces"));
+  ns_flags &= ~early;
 
   auto [parent_end, child_end] = BERTH_TRY(Channel::make_pair());
   ExecContext ctx{&prepared,     pidfd.get(),       ns_flags,

@@ -67,7 +67,8 @@ Status enter_cgroup_namespace(const Channel& channel) {
 }
 
 // Everything from the go of the runtime to the wait for `start`.
-Result<unique_fd> prepare(const InitContext& ctx, const Message& go) {
+Result<unique_fd> prepare(const InitContext& ctx, const nlohmann::json& go,
+                          const std::vector<unique_fd>& go_fds, const std::string& state_json) {
   const Spec& spec = *ctx.spec;
   const NamespacePlan& plan = ctx.plan;
   // The fifo is opened by path now, with the runtime's credentials and the host's filesystem.
@@ -87,15 +88,13 @@ Result<unique_fd> prepare(const InitContext& ctx, const Message& go) {
   rootfs.new_network_namespace = plan.new_flags & CLONE_NEWNET;
   rootfs.no_pivot = ctx.no_pivot;
   rootfs.prepared_mount_fds.assign(spec.mounts.size(), -1);
-  if (!go.fds.empty()) {
-    // The runtime sends one fd per mount that needed an idmapped tree, in mount order.
-    size_t next = 0;
-    auto indexes = nlohmann::json::parse(go.payload, nullptr, false);
-    if (indexes.is_array())
-      for (const auto& i : indexes)
-        if (i.is_number_unsigned() && i.get<size_t>() < spec.mounts.size() && next < go.fds.size())
-          rootfs.prepared_mount_fds[i.get<size_t>()] = go.fds[next++].get();
+  // One fd per mount that needed an idmapped tree, in the order of the indexes.
+  const auto& indexes = go.at("mounts");
+  for (size_t k = 0; k < indexes.size() && k < go_fds.size(); ++k) {
+    size_t i = indexes[k].get<size_t>();
+    if (i < spec.mounts.size()) rootfs.prepared_mount_fds[i] = go_fds[k].get();
   }
+
 
   // A cgroup namespace roots at the cgroup we are in when it is made, and the cgroup filesystem
   // mounted in it shows that root: both wait until the runtime has moved us. Otherwise the move
@@ -108,14 +107,14 @@ Result<unique_fd> prepare(const InitContext& ctx, const Message& go) {
     BERTH_CHECK(ctx.channel->send(Msg::run_hooks));
     BERTH_TRY(ctx.channel->expect(Msg::hooks_done));
   }
-  BERTH_CHECK(run_hooks(spec.hooks.create_container, "createContainer", ctx.state_json));
+  BERTH_CHECK(run_hooks(spec.hooks.create_container, "createContainer", state_json));
   if (plan.new_mount) BERTH_CHECK(enter_rootfs(rootfs));
   BERTH_CHECK(apply_sysctls(spec.linux.sysctl, plan.new_flags));
   if (plan.new_mount) BERTH_CHECK(finish_rootfs(rootfs));
   if (ctx.process->process.oom_score_adj)
     BERTH_CHECK(set_oom_score_adj(*ctx.process->process.oom_score_adj));
   if (ctx.console_socket >= 0)
-    BERTH_CHECK(setup_console(ctx.console_socket, ctx.process->process.console_size));
+    BERTH_CHECK(setup_console(ctx.console_socket, ctx.process->process.console_size, true));
   BERTH_CHECK(enter_cwd(ctx.process->process.cwd));
   return fifo;
 }
@@ -138,12 +137,20 @@ Status wait_for_start(int fifo_path_fd) {
 }  // namespace
 
 void init_main(const InitContext& ctx) {
-  // Not dumpable until exec: no process in the container may open /proc/1/exe or our memory.
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  auto go = ctx.channel->expect(Msg::go);
-  if (!go) die(ctx, go.error());
-  auto fifo = prepare(ctx, *go);
+  auto go_msg = ctx.channel->expect(Msg::go);
+  if (!go_msg) die(ctx, go_msg.error());
+  // Not dumpable until exec: no process in the container may open /proc/1/exe or our memory.
+  // (Only now: the runtime had to open our uid_map, which a non-dumpable process hides.)
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  auto go = nlohmann::json::parse(go_msg->payload, nullptr, false);
+  if (!go.is_object() || !go.contains("pid") || !go.contains("mounts"))
+    die(ctx, plain_error("sync channel: malformed go message"));
+  // The hooks want our pid as the host sees it, which only the runtime knows.
+  auto state = nlohmann::json::parse(ctx.state_json);
+  state["pid"] = go["pid"];
+  const std::string creating = state.dump();
+  auto fifo = prepare(ctx, go, go_msg->fds, creating);
   if (!fifo) die(ctx, fifo.error());
   auto executable = find_executable(ctx.process->process);
   if (!executable) die(ctx, executable.error());
@@ -152,7 +159,9 @@ void init_main(const InitContext& ctx) {
   if (auto r = ctx.channel->send(Msg::ready); !r) ::_exit(1);
   if (auto r = wait_for_start(fifo->get()); !r) die(ctx, r.error());
   fifo->reset();
-  if (auto r = run_hooks(ctx.spec->hooks.start_container, "startContainer", ctx.state_json); !r)
+  state["status"] = "created";
+  const std::string created = state.dump();
+  if (auto r = run_hooks(ctx.spec->hooks.start_container, "startContainer", created); !r)
     die(ctx, r.error());
   sigset_t none;
   sigemptyset(&none);
@@ -160,7 +169,7 @@ void init_main(const InitContext& ctx) {
   FinalizeOptions options;
   options.preserve_fds = ctx.preserve_fds;
   options.setgroups_allowed = ctx.setgroups_allowed;
-  options.container_state_json = ctx.state_json;
+  options.container_state_json = created;
   Error e = finalize_and_exec(*ctx.process, *executable, options);
   // The runtime may be waiting (run): tell it; the message also goes to the container's stderr.
   (void)ctx.channel->send_error(e);

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "base/root_path.hpp"
@@ -43,6 +44,33 @@ std::string env_value(const std::vector<std::string>& env, const std::string& ke
     if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=')
       return e.substr(key.size() + 1);
   return {};
+}
+
+// The home of uid in the container's /etc/passwd, as runc sets HOME when the spec has none.
+std::string home_directory(uint32_t uid) {
+  FILE* f = std::fopen("/etc/passwd", "re");
+  if (f == nullptr) return "/";
+  std::string home = "/";
+  char line[1024];
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    // name:password:uid:gid:gecos:home:shell
+    std::string fields[7];
+    size_t n = 0;
+    for (char* p = line; n < 7; ++p) {
+      if (*p == ':' || *p == '\n' || *p == '\0') {
+        ++n;
+        if (*p != ':') break;
+      } else {
+        fields[n] += *p;
+      }
+    }
+    if (n >= 6 && fields[2] == std::to_string(uid) && !fields[5].empty()) {
+      home = fields[5];
+      break;
+    }
+  }
+  std::fclose(f);
+  return home;
 }
 
 bool executable_file(const std::string& path) {
@@ -171,6 +199,7 @@ Error finalize_and_exec(const PreparedProcess& prepared, const std::string& exec
 
   std::vector<char*> argv, envp;
   std::vector<std::string> args = prepared.process.args, env = prepared.process.env;
+  if (env_value(env, "HOME").empty()) env.push_back("HOME=" + home_directory(prepared.process.user.uid));
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());

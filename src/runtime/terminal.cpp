@@ -27,7 +27,8 @@ Result<unique_fd> connect_console_socket(const std::string& path) {
   return fd;
 }
 
-Status setup_console(int console_socket, const std::optional<ConsoleSize>& size) {
+Status setup_console(int console_socket, const std::optional<ConsoleSize>& size,
+                     bool bind_dev_console) {
   auto master = BERTH_TRY(sys::open("/dev/ptmx", O_RDWR | O_NOCTTY));
   int unlock = 0;
   if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) return fail_sys("unlock pty");
@@ -35,7 +36,7 @@ Status setup_console(int console_socket, const std::optional<ConsoleSize>& size)
   int peer = ::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (peer < 0) return fail_sys("open pty peer");
   unique_fd slave(peer);
-  BERTH_CHECK(mount_console(slave.get()));
+  if (bind_dev_console) BERTH_CHECK(mount_console(slave.get()));
   if (size) {
     struct winsize ws = {};
     ws.ws_row = static_cast<unsigned short>(size->height);

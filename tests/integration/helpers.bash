@@ -15,7 +15,8 @@ export BERTH_REPO BERTH_BUILD RUNTIME BERTH_PROBE
 # Applets linked into the test rootfs's /bin.
 BUSYBOX_APPLETS="sh ash ls cat id sleep ps echo true false env mkdir rmdir rm touch stat grep sed
   awk head tail wc uname hostname mount umount ln chmod chown cp mv readlink test printf kill
-  dd tee sync pwd whoami date ip nsenter sysctl find xargs cut tr basename dirname seq"
+  dd tee sync pwd whoami date ip nsenter sysctl find xargs cut tr basename dirname seq stty tty
+  mknod"
 
 # True when the runtime under test is runc (the reference), for known runc limitations here.
 is_runc() {
@@ -33,12 +34,20 @@ skip_if_runc() {
 
 # ---------------------------------------------------------------- file and test setup
 
+# it_record KIND VALUE: notes what this run made (tmp dir, user, container id) in
+# $BERTH_IT_MANIFEST when run.sh set it, so that run.sh can check that none of it is left.
+it_record() {
+  if [[ -n "${BERTH_IT_MANIFEST:-}" ]]; then echo "$1 $2" >>"$BERTH_IT_MANIFEST"; fi
+  return 0
+}
+
 it_setup_file() {
   [[ -x "$RUNTIME" ]] || { echo "runtime not found: $RUNTIME (set RUNTIME or BERTH_BUILD)" >&2; return 1; }
   [[ -x "$BERTH_PROBE" ]] || { echo "probe not found: $BERTH_PROBE (build target berth-probe)" >&2; return 1; }
   command -v jq >/dev/null || { echo "jq missing: apt-get install -y jq" >&2; return 1; }
   IT_TMP=$(mktemp -d /tmp/berth-it.XXXXXX)
   chmod 0755 "$IT_TMP"
+  it_record tmp "$IT_TMP"
   export IT_TMP
   export IT_ROOTLESS=0
   export RT_ROOT=$IT_TMP/state
@@ -48,7 +57,7 @@ it_setup_file() {
     export RT_ROOT=$IT_XDG/runtime-state
   fi
   mkdir -p "$RT_ROOT"
-  [[ $IT_ROOTLESS == 1 ]] && chown "$IT_USER:$IT_USER" "$RT_ROOT"
+  [[ $IT_ROOTLESS == 1 ]] && chown "$IT_UID:$IT_GID" "$RT_ROOT"
   return 0
 }
 
@@ -65,11 +74,12 @@ it_teardown_file() {
 
 it_setup() {
   CID="berth-it-$BATS_TEST_NUMBER-$$"
+  it_record cid "$CID"
   TDIR=$IT_TMP/t$BATS_TEST_NUMBER
   rm -rf "$TDIR"
   mkdir -p "$TDIR"
   chmod 0755 "$TDIR"
-  [[ $IT_ROOTLESS == 1 ]] && chown "$IT_USER:$IT_USER" "$TDIR"
+  [[ $IT_ROOTLESS == 1 ]] && chown "$IT_UID:$IT_GID" "$TDIR"
   BUNDLE=$TDIR/bundle
   make_bundle "$BUNDLE"
 }
@@ -165,7 +175,9 @@ EOF
   echo "berth-it" >"$rootfs/etc/hostname"
   chown 1000:1000 "$rootfs/home/user"
   if [[ $IT_ROOTLESS == 1 ]]; then
-    (cd "$dir" && "$RUNTIME" spec --rootless)
+    # As the user, so that the spec maps the user's own uid and gid.
+    chown "$IT_UID:$IT_GID" "$dir"
+    (cd "$dir" && as_user "$RUNTIME" spec --rootless)
   else
     (cd "$dir" && "$RUNTIME" spec)
   fi
@@ -174,7 +186,7 @@ EOF
   jq '.process.terminal = false | .root.readonly = false | .process.args = ["probe", "ids"]' "$dir/config.json" >"$tmp"
   mv "$tmp" "$dir/config.json"
   if [[ $IT_ROOTLESS == 1 ]]; then
-    chown -R "$IT_USER:$IT_USER" "$dir"
+    chown -R "$IT_UID:$IT_GID" "$dir"
     chown "$IT_UID:$IT_GID" "$rootfs/home/user"
   fi
 }
@@ -214,7 +226,7 @@ add_caps() {
 # ---------------------------------------------------------------- running containers
 
 # run_probe ARG...: set args to `probe ARG...`, then `runtime run` the bundle in the
-# foreground; output/status via bats' run.
+# foreground; $status, $output and $lines as rt sets them.
 run_probe() {
   set_args probe "$@"
   rt run --bundle "$BUNDLE" "$CID"
@@ -301,8 +313,24 @@ is_cgroup_v2() { [[ -f /sys/fs/cgroup/cgroup.controllers ]]; }
 
 # ---------------------------------------------------------------- the rootless user
 
+# Users berthitPID left by a run that was killed before its teardown_file (PID gone).
+remove_stale_users() {
+  local u pid
+  for u in $(awk -F: '$1 ~ /^berthit[0-9]+$/ { print $1 }' /etc/passwd); do
+    pid=${u#berthit}
+    kill -0 "$pid" 2>/dev/null && continue
+    (
+      flock 9
+      sed -i "/^$u:/d" /etc/subuid /etc/subgid
+    ) 9</etc
+    userdel "$u" >/dev/null 2>&1 || true
+  done
+}
+
 create_rootless_user() {
+  remove_stale_users
   IT_USER="berthit$$"
+  it_record user "$IT_USER"
   IT_HOME=$IT_TMP/home
   mkdir -p "$IT_HOME"
   # Stale user from a killed run with a recycled pid.
@@ -316,16 +344,16 @@ create_rootless_user() {
   chown "$IT_UID:$IT_GID" "$IT_XDG"
   chmod 0700 "$IT_XDG"
   # A subordinate range after every range already given out, under a lock so parallel
-  # runs do not pick the same one.
+  # runs do not pick the same one (flock on /etc itself: no lock file is left behind).
   touch /etc/subuid /etc/subgid
   (
     flock 9
     local start
-    start=$(awk -F: 'BEGIN { m = 200000 } { e = $2 + $3; if (e > m) m = e } END { print m }' /etc/subuid /etc/subgid)
+    start=$(awk -F: 'BEGIN { m = 1000000 } { e = $2 + $3; if (e > m) m = e } END { print m }' /etc/subuid /etc/subgid)
     start=$(((start + 65535) / 65536 * 65536))
     echo "$IT_USER:$start:65536" >>/etc/subuid
     echo "$IT_USER:$start:65536" >>/etc/subgid
-  ) 9>/run/berth-it-subid.lock
+  ) 9</etc
   IT_SUBID_START=$(awk -F: -v u="$IT_USER" '$1 == u { print $2 }' /etc/subuid)
   export IT_USER IT_UID IT_GID IT_HOME IT_XDG IT_SUBID_START
 }
@@ -339,6 +367,6 @@ remove_rootless_user() {
   (
     flock 9
     sed -i "/^$IT_USER:/d" /etc/subuid /etc/subgid
-  ) 9>/run/berth-it-subid.lock
+  ) 9</etc
   userdel "$IT_USER" >/dev/null 2>&1 || true
 }

@@ -50,13 +50,16 @@ teardown() { it_teardown; }
   [ "$(value domainname)" = from-sysctl ]
 }
 
-@test "sysctl kernel.msgmax in a new IPC namespace" {
-  edit_config '.linux.sysctl = {"kernel.msgmax": "4096"}'
+@test "sysctl kernel.msgmax in a new IPC namespace leaves the host's alone" {
+  before=$(cat /proc/sys/kernel/msgmax)
+  want=4096
+  [ "$before" != $want ] || want=4097
+  edit_config --arg v $want '.linux.sysctl = {"kernel.msgmax": $v}'
   set_args cat /proc/sys/kernel/msgmax
   rt run --bundle "$BUNDLE" "$CID"
   [ "$status" -eq 0 ]
-  [ "$output" = 4096 ]
-  [ "$(cat /proc/sys/kernel/msgmax)" != 4096 ] || [ "$(cat /proc/sys/kernel/msgmax)" = 4096 ]
+  [ "$output" = $want ]
+  [ "$(cat /proc/sys/kernel/msgmax)" = "$before" ]
 }
 
 @test "a net sysctl without a network namespace is refused" {

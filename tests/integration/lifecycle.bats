@@ -142,28 +142,36 @@ teardown() { it_teardown; }
   [[ "$output" == *"not running"* ]]
 }
 
+# wait_file PATH [CONTENT]: polls until PATH exists (and has CONTENT).
+wait_file() {
+  for _ in $(seq 100); do
+    if [ -e "$1" ] && { [ $# -lt 2 ] || [ "$(cat "$1")" = "$2" ]; }; then return 0; fi
+    sleep 0.05
+  done
+  echo "waited in vain for $1 ${2:+to hold '$2'}: $(cat "$1" 2>&1)"
+  return 1
+}
+
 @test "kill takes signal names with and without SIG and numbers" {
-  set_args sh -c 'trap "echo got-usr1 >> /tmp/sig" USR1; trap "echo got-hup >> /tmp/sig" HUP; while :; do sleep 0.1; done'
+  set_args sh -c 'trap "echo got-usr1 >> /tmp/sig" USR1; trap "echo got-hup >> /tmp/sig" HUP; touch /tmp/ready; while :; do sleep 0.05; done'
   runtime run -d --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
-  wait_status "$CID" running
-  sleep 0.3
+  wait_file "$BUNDLE/rootfs/tmp/ready"
   rt kill "$CID" USR1
   [ "$status" -eq 0 ]
-  sleep 0.3
+  wait_file "$BUNDLE/rootfs/tmp/sig" got-usr1
   rt kill "$CID" SIGHUP
   [ "$status" -eq 0 ]
-  sleep 0.3
-  [ "$(cat "$BUNDLE/rootfs/tmp/sig")" = "got-usr1
-got-hup" ]
+  wait_file "$BUNDLE/rootfs/tmp/sig" "got-usr1
+got-hup"
   rt kill "$CID" 9
   [ "$status" -eq 0 ]
   wait_status "$CID" stopped
 }
 
 @test "kill with no signal sends SIGTERM" {
-  set_args sh -c 'trap "echo term > /tmp/sig; exit 0" TERM; while :; do sleep 0.1; done'
+  set_args sh -c 'trap "echo term > /tmp/sig; exit 0" TERM; touch /tmp/ready; while :; do sleep 0.05; done'
   runtime run -d --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
-  sleep 0.3
+  wait_file "$BUNDLE/rootfs/tmp/ready"
   rt kill "$CID"
   [ "$status" -eq 0 ]
   wait_status "$CID" stopped
@@ -263,4 +271,14 @@ got-hup" ]
   [ "$status" -eq 0 ]
   echo "$output" | jq -e '.ociVersionMin and .ociVersionMax'
   echo "$output" | jq -e '.linux.namespaces | index("user") != null'
+}
+
+@test "global flags --debug, --log and --log-format text are accepted" {
+  rt --debug --log "$TDIR/rt.log" --log-format text list -q
+  [ "$status" -eq 0 ]
+  [ "$output" = "" ]
+  set_args true
+  rt --log "$TDIR/rt.log" run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  [ -e "$TDIR/rt.log" ]
 }

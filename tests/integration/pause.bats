@@ -28,9 +28,10 @@ freezer_state() {
 @test "a paused container does not run" {
   set_args sh -c 'while :; do echo x >> /tmp/ticks; sleep 0.05; done'
   runtime run -d --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
-  sleep 0.3
+  for _ in $(seq 50); do [ -s "$BUNDLE/rootfs/tmp/ticks" ] && break; sleep 0.1; done
   rt pause "$CID"
   [ "$status" -eq 0 ]
+  sleep 0.2
   before=$(wc -l <"$BUNDLE/rootfs/tmp/ticks")
   sleep 0.5
   [ "$(wc -l <"$BUNDLE/rootfs/tmp/ticks")" -eq "$before" ]

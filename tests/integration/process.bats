@@ -203,3 +203,15 @@ umask=0022" ]
   [ "$(value personality)" = 0x0 ]
   [ "$(value machine)" = "$(uname -m)" ]
 }
+
+@test "a new session keyring named for the container; --no-new-keyring keeps the caller's" {
+  run_probe keyring
+  [ "$status" -eq 0 ]
+  [[ "$(value session_keyring_desc)" == "keyring;0;0;"*";_ses.$CID" ]]
+  set_args probe keyring
+  rt run --no-new-keyring --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  inside=$(value session_keyring)
+  run "$BERTH_PROBE" keyring
+  [ "$inside" = "$(value session_keyring)" ]
+}

@@ -103,6 +103,8 @@ gid_map=1000 501000 5" ]
   mkdir "$TDIR/vol"
   touch "$TDIR/vol/rootfile"
   chown 1000:1000 "$TDIR/vol"
+  # The spec's container root has no CAP_DAC_OVERRIDE: the folder must let it in.
+  chmod 0777 "$TDIR/vol"
   edit_config --arg s "$TDIR/vol" '.mounts += [{destination: "/vol", type: "bind", source: $s, options: ["bind", "idmap"]}]'
   set_args sh -c 'stat -c %u:%g /vol/rootfile /vol; touch /vol/new'
   rt run --bundle "$BUNDLE" "$CID"

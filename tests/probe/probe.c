@@ -1,6 +1,29 @@
 // berth-probe: runs inside a container and prints what it sees as key=value lines.
 // Keys are stable: tests grep them exactly. Exit 0 when the report was printed,
 // 2 on a usage error, 1 when the thing to report on could not be read.
+//
+//   ids          uid= gid= euid= egid= groups=G1,G2 umask=0022
+//   maps         uid_map=IN OUT COUNT, gid_map=... (one line per range)
+//   caps         cap_inh= cap_prm= cap_eff= cap_bnd= cap_amb= (16 hex digits, as in status)
+//   nnp          no_new_privs=0|1
+//   seccomp      seccomp=0|1|2 seccomp_filters=N
+//   mounts       mount=MP fstype= opts= super= source= root= prop=shared:N,master:N|private
+//   hostname     hostname= domainname=
+//   rlimits      rlimit_NAME=SOFT HARD ("unlimited" for infinity), NAME as in RLIMIT_NAME lowercased
+//   cgroup       cgroup=LINE of /proc/self/cgroup
+//   ns           ns_NAME=INODE for each /proc/self/ns link
+//   pid          pid= ppid=
+//   cwd          cwd=PATH (or the errno name when getcwd fails)
+//   env          the environment, one VAR=VALUE a line
+//   oom          oom_score_adj=
+//   personality  personality=0xN machine=UNAME_M
+//   fds          fd=N TARGET per open fd (the listing's own excluded), then fd_count=N
+//   keyring      session_keyring=SERIAL session_keyring_desc=type;uid;gid;perm;name
+//   write PATH   write=ok|ERRNO (creates or truncates PATH)
+//   stat PATH    stat=ok|ERRNO type= mode= uid= gid= major= minor= size= (lstat)
+//   syscall mkdir PATH [MODE] | rmdir PATH | unlink PATH | chmod PATH MODE | sethostname NAME
+//                NAME=ok|ERRNO
+//   sleep SECS   sleeps; exit CODE exits with CODE
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +37,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -124,14 +148,14 @@ static int cmd_mounts(void) {
         dash = i;
         break;
       }
-    if (dash < 0 || dash + 3 >= n + 1 || dash + 2 >= n) continue;
+    if (dash < 0 || dash + 3 >= n) continue;
     char prop[256] = "";
     for (int i = 6; i < dash; i++) {
       if (prop[0]) strncat(prop, ",", sizeof prop - strlen(prop) - 1);
       strncat(prop, fields[i], sizeof prop - strlen(prop) - 1);
     }
     printf("mount=%s fstype=%s opts=%s super=%s source=%s root=%s prop=%s\n", fields[4], fields[dash + 1],
-           fields[5], dash + 3 < n ? fields[dash + 3] : "", fields[dash + 2], fields[3],
+           fields[5], fields[dash + 3], fields[dash + 2], fields[3],
            prop[0] ? prop : "private");
   }
   free(line);
@@ -333,6 +357,25 @@ static int cmd_stat(const char *path) {
   return 0;
 }
 
+// The session keyring: its serial and "type;uid;gid;perm;description".
+static int cmd_keyring(void) {
+  const long get_keyring_id = 0, describe = 6, session = -3;
+  long id = syscall(SYS_keyctl, get_keyring_id, session, 0);
+  if (id < 0) {
+    printf("session_keyring=%s\n", errname(errno));
+    return 0;
+  }
+  char desc[512];
+  long n = syscall(SYS_keyctl, describe, id, desc, sizeof desc);
+  if (n < 0) {
+    printf("session_keyring=%ld\nsession_keyring_desc=%s\n", id, errname(errno));
+    return 0;
+  }
+  desc[sizeof desc - 1] = '\0';
+  printf("session_keyring=%ld\nsession_keyring_desc=%s\n", id, desc);
+  return 0;
+}
+
 static int cmd_sleep(const char *arg) {
   char *end;
   double secs = strtod(arg, &end);
@@ -346,10 +389,10 @@ static int cmd_sleep(const char *arg) {
 static int usage(void) {
   fprintf(stderr,
           "usage: probe ids|maps|caps|nnp|seccomp|mounts|hostname|rlimits|cgroup|ns|pid|cwd|env|oom|"
-          "personality|fds\n"
+          "personality|fds|keyring\n"
           "       probe write PATH | stat PATH | syscall mkdir PATH [MODE] | syscall rmdir|unlink PATH |\n"
-          "       probe syscall chmod PATH MODE |"
-          "       probe syscall sethostname NAME | sleep SECONDS | exit CODE\n");
+          "       probe syscall chmod PATH MODE | syscall sethostname NAME | syscall getpid |\n"
+          "       probe sleep SECONDS | exit CODE\n");
   return 2;
 }
 
@@ -374,6 +417,7 @@ int main(int argc, char **argv) {
   else if (argc == 2 && strcmp(c, "oom") == 0) rc = cmd_oom();
   else if (argc == 2 && strcmp(c, "personality") == 0) rc = cmd_personality();
   else if (argc == 2 && strcmp(c, "fds") == 0) rc = cmd_fds();
+  else if (argc == 2 && strcmp(c, "keyring") == 0) rc = cmd_keyring();
   else if (argc == 3 && strcmp(c, "write") == 0) rc = cmd_write(argv[2]);
   else if (argc == 3 && strcmp(c, "stat") == 0) rc = cmd_stat(argv[2]);
   else if (argc >= 3 && strcmp(c, "syscall") == 0) rc = cmd_syscall(argc - 2, argv + 2);

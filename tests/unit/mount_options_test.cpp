@@ -95,6 +95,7 @@ TEST(MountOptions, Extensions) {
   auto o = parse({"tmpcopyup", "mode=1777"});
   EXPECT_TRUE(o.tmpcopyup);
   EXPECT_EQ(o.data, "mode=1777");
+  EXPECT_FALSE(parse({"tmpcopyup", "notmpcopyup"}).tmpcopyup);
   auto i = parse({"rbind", "ridmap"}, true);
   EXPECT_TRUE(i.idmap);
   EXPECT_TRUE(i.recursive_idmap);

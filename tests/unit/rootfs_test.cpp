@@ -17,6 +17,7 @@
 #include "base/fs.hpp"
 #include "runtime/devices.hpp"
 #include "runtime/idmapped_mounts.hpp"
+#include "runtime/mount_fd.hpp"
 
 namespace berth::runtime {
 namespace {
@@ -185,6 +186,7 @@ std::string check_inside(bool readonly_root) {
   if (!e.empty()) return e;
   CHECK_OR_SAY(::access("/etc/escaped-marker", F_OK) == 0, "symlinked destination inside rootfs");
   CHECK_OR_SAY(::access("/file-bind", R_OK) == 0, "file bind");
+  CHECK_OR_SAY(::access("/cg2/cgroup.procs", F_OK) == 0, "cgroup2 mount");
   CHECK_OR_SAY(::readlink("/copied-link", link, sizeof link - 1) == 11 &&
                    std::string(link, 11) == "/some/where",
                "copy-symlink");
@@ -220,6 +222,7 @@ Spec full_spec(const std::string& data_dir, const std::string& marker_dir,
   spec.mounts.push_back({"/escape", "none", marker_dir, {"bind"}, {}, {}});
   spec.mounts.push_back({"/file-bind", "bind", file, {"bind", "nosuid"}, {}, {}});
   spec.mounts.push_back({"/opt", "tmpfs", "tmpfs", {"tmpcopyup", "mode=755"}, {}, {}});
+  spec.mounts.push_back({"/cg2", "cgroup2", "cgroup2", {"nosuid", "nodev", "noexec"}, {}, {}});
   spec.mounts.push_back({"/srv/resolv.conf", "bind", file, {"rbind", "ro"}, {}, {}});
   spec.mounts.push_back({"/evil", "bind", file, {"rbind"}, {}, {}});
   spec.mounts.push_back({"/copied-link", "bind", file + "-link", {"bind", "copy-symlink"}, {}, {}});
@@ -376,6 +379,7 @@ TEST_P(RootfsUsernsTest, InUserNamespace) {
       if (msg.empty() && ::access("/sys/kernel", F_OK) < 0) msg = "/sys not bound";
       if (msg.empty() && ::access("/proc/self/status", F_OK) < 0) msg = "/proc missing";
       if (msg.empty() && ::access("/data/marker", R_OK) < 0) msg = "/data missing";
+      if (msg.empty() && ::access("/cg2/cgroup.procs", F_OK) < 0) msg = "/cg2 missing";
       if (msg.empty() && (::stat("/idmapped/owned", &st) < 0 || st.st_uid != 5 || st.st_gid != 6))
         msg = "idmapped owner " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid);
       if (msg.empty()) {
@@ -492,6 +496,39 @@ TEST(RootfsErrors, MissingBindSource) {
             "mounts[5]: bind source \"/tmp/bundle-x/relative-missing\": No such file or directory");
 }
 
+TEST(RootfsErrors, CheckedBeforeCreate) {
+  Spec spec;
+  spec.mounts.push_back({"/proc", "proc", "proc", {}, {}, {}});
+  spec.mounts.push_back({"/etc/hosts", "bind", "/etc/hosts", {"rbind", "ro"}, {}, {}});
+  spec.linux.masked_paths = {"/proc/kcore"};
+  EXPECT_TRUE(check_rootfs_config(spec, "/tmp").has_value());
+
+  Spec bad_option = spec;
+  bad_option.mounts.push_back({"/data", "bind", "/tmp", {"rbind", "foo"}, {}, {}});
+  auto r = check_rootfs_config(bad_option, "/tmp");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().what(), "mounts[2] \"/data\": unknown option \"foo\"");
+
+  Spec missing = spec;
+  missing.mounts.push_back({"/data", "bind", "nothere", {"bind"}, {}, {}});
+  r = check_rootfs_config(missing, "/tmp/bundle-y");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().what(),
+            "mounts[2]: bind source \"/tmp/bundle-y/nothere\": No such file or directory");
+
+  Spec relative = spec;
+  relative.linux.readonly_paths = {"proc/sys"};
+  r = check_rootfs_config(relative, "/tmp");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().what(), "linux.readonlyPaths: \"proc/sys\" is not an absolute path");
+
+  Spec propagation = spec;
+  propagation.linux.rootfs_propagation = "rslave";
+  EXPECT_TRUE(check_rootfs_config(propagation, "/tmp").has_value());
+  propagation.linux.rootfs_propagation = "bogus";
+  EXPECT_FALSE(check_rootfs_config(propagation, "/tmp").has_value());
+}
+
 TEST(RootfsErrors, BadRootPropagation) {
   Spec spec;
   spec.linux.rootfs_propagation = "sideways";
@@ -528,6 +565,72 @@ TEST_F(RootfsTest, KernelRefusedOptionNamesTheMount) {
     return m.error().what();
   });
   EXPECT_EQ(r, "mounts[0]: mount \"tmpfs\" on \"/x\" type tmpfs with \"foo\": Invalid argument");
+}
+
+}  // namespace
+}  // namespace berth::runtime
+
+namespace berth::runtime {
+namespace {
+
+// A /dev/null that the image replaced by a symlink must never be what masks a path.
+TEST_F(RootfsTest, MaskRefusesFakeDevNull) {
+  std::string root = rootfs();
+  ASSERT_EQ(::symlink("/etc/target", (root + "/dev/null").c_str()), 0);
+  write(root + "/etc/target", "secret\n");
+  write(root + "/masked", "visible\n");
+  std::string r = in_child([&]() -> std::string {
+    if (::chroot(root.c_str()) < 0 || ::chdir("/") < 0) return "chroot";
+    auto m = mask_paths({"/masked"});
+    CHECK_OR_SAY(!m, "mask with a symlinked /dev/null refused");
+    return m.error().what();
+  });
+  EXPECT_EQ(r, "\"/dev/null\" is not the null device");
+}
+
+TEST(MaskedPaths, RelativePathsAreRefused) {
+  auto m = mask_paths({"masked-relpath"});
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().what(), "\"masked-relpath\" is not an absolute path");
+  EXPECT_FALSE(make_readonly_paths({"readonly-relpath"}));
+}
+
+}  // namespace
+}  // namespace berth::runtime
+
+namespace berth::runtime {
+namespace {
+
+// Destinations are made in the root, whatever symlinks the image holds; no root needed.
+TEST(MountFdEnsure, CreatesInsideTheRoot) {
+  TempDir tmp;
+  std::string root = tmp.path;
+  ASSERT_TRUE(fs::mkdir_p(root + "/etc", 0755).has_value());
+  ASSERT_EQ(::symlink("../run/resolv.conf", (root + "/etc/resolv.conf").c_str()), 0);
+  ASSERT_EQ(::symlink("/../../../tmp/berth-ensure-escape", (root + "/out").c_str()), 0);
+  ASSERT_EQ(::symlink("loop", (root + "/loop").c_str()), 0);
+  int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY);
+  ASSERT_GE(root_fd, 0);
+  struct stat st;
+
+  EXPECT_TRUE(mount_fd::ensure(root_fd, "/etc/resolv.conf", false).has_value());
+  EXPECT_EQ(::lstat((root + "/run/resolv.conf").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+
+  EXPECT_TRUE(mount_fd::ensure(root_fd, "/out", false).has_value());
+  EXPECT_EQ(::lstat((root + "/tmp/berth-ensure-escape").c_str(), &st), 0);
+  EXPECT_NE(::access("/tmp/berth-ensure-escape", F_OK), 0);
+
+  EXPECT_TRUE(mount_fd::ensure(root_fd, "/a/b/c/", true).has_value());
+  EXPECT_EQ(::stat((root + "/a/b/c").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_TRUE(mount_fd::ensure(root_fd, "relative/dir", true).has_value());
+  EXPECT_EQ(::access((root + "/relative/dir").c_str(), F_OK), 0);
+
+  auto loop = mount_fd::ensure(root_fd, "/loop", true);
+  ASSERT_FALSE(loop.has_value());
+  EXPECT_EQ(loop.error().errno_value, ELOOP);
+  ::close(root_fd);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,6 +86,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     report_error(log, e.what());
     return 1;
+  }
+  if (!log.path.empty()) {
+    // runc creates its log file at start: callers wait for it.
+    int fd = ::open(log.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) ::close(fd);
   }
   for (const char* name : {"create", "run", "exec"}) {
     if (!app.get_subcommand(name)->parsed()) continue;
