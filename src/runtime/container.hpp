@@ -35,6 +35,9 @@ struct CreateOptions {
 struct CreatedContainer {
   ContainerState state;
   unique_fd pidfd;
+  // `run` in the foreground of a terminal process without --console-socket: the pty master,
+  // which the caller proxies to its own stdio, as runc does.
+  unique_fd pty_master;
 };
 
 // Sets up a container up to the point where its init waits for `start`.

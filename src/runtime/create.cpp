@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,9 +128,17 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
       dir.config_file(), BERTH_TRY(fs::read_file(fs::join(bundle, "config.json"))), 0600));
   BERTH_CHECK(make_exec_fifo(dir.exec_fifo(), spec.linux, plan));
 
-  unique_fd console;
-  if (!opts.console_socket.empty())
+  unique_fd console, console_peer;
+  if (!opts.console_socket.empty()) {
     console = BERTH_TRY(connect_console_socket(opts.console_socket));
+  } else if (spec.process->terminal) {
+    // Foreground run: we are the console socket's other end ourselves.
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+      return fail_sys("socketpair for the terminal");
+    console = unique_fd(pair[0]);
+    console_peer = unique_fd(pair[1]);
+  }
 
   ContainerState state;
   state.id = opts.id;
@@ -235,8 +244,10 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   BERTH_CHECK(save_state(dir, state));
   if (!opts.pid_file.empty())
     BERTH_CHECK(fs::write_file_atomic(opts.pid_file, std::to_string(pid), 0644));
+  unique_fd pty_master;
+  if (console_peer) pty_master = BERTH_TRY(receive_console_fd(console_peer.get()));
   cleanup.commit();
-  return CreatedContainer{std::move(state), std::move(child_pidfd)};
+  return CreatedContainer{std::move(state), std::move(child_pidfd), std::move(pty_master)};
 }
 
 }  // namespace berth::runtime

@@ -16,6 +16,7 @@ class BlockedSignals {
 
   // Forwards every blocked signal to pid until it exits; returns its exit status, or 128+signal.
   int forward_until_exit(pid_t pid);
+  const sigset_t& blocked() const { return set_; }
 
  private:
   sigset_t set_;

@@ -6,6 +6,7 @@
 #include "base/fs.hpp"
 #include "cli/runtime/commands.hpp"
 #include "runtime/spec.hpp"
+#include "runtime/terminal_proxy.hpp"
 #include "runtime/wait_child.hpp"
 
 namespace berth::cli {
@@ -53,7 +54,10 @@ void add_lifecycle_commands(CLI::App& app, runtime::RuntimeOptions& rt, Action& 
         return fail(r.error());
       }
       if (detach) return 0;
-      int status = blocked.forward_until_exit(created.state.pid);
+      int status = created.pty_master
+                       ? runtime::proxy_terminal_until_exit(created.state.pid,
+                                                            created.pty_master.get(), blocked.blocked())
+                       : blocked.forward_until_exit(created.state.pid);
       if (!keep) BERTH_CHECK(runtime::delete_container(rt, create_opts.id, true));
       return status;
     };
