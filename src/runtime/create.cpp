@@ -83,26 +83,59 @@ Status check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptio
     return fail_msg("hostname: cannot be set without a new uts namespace");
   if (!spec.domainname.empty() && !(plan.new_flags & CLONE_NEWUTS))
     return fail_msg("domainname: cannot be set without a new uts namespace");
-  if (plan.join_user && (plan.new_flags & ~static_cast<uint64_t>(CLONE_NEWTIME)))
-    return fail_msg(
-        "linux.namespaces: joining a user namespace while creating others is not supported yet");
   BERTH_CHECK(validate_sysctls(spec.linux.sysctl, plan.new_flags));
   return {};
 }
 
 // The fifo init blocks on until `start`. Init opens it by path while it still has our
-// credentials; in a new user namespace it reopens it as the container's root, which must own it.
-Status make_exec_fifo(const std::string& path, const Linux& linux_config, const NamespacePlan& plan) {
+// credentials, and reopens it for writing as the container's root, which in a user namespace is
+// another host uid: the fifo is writable by all, and the 0700 state dir keeps everyone else out.
+Status make_exec_fifo(const std::string& path) {
   if (::mkfifo(path.c_str(), 0600) < 0) return fail_sys("mkfifo " + quote(path));
-  if (!plan.new_user || ::geteuid() != 0) return {};
-  uid_t uid = 0;
-  gid_t gid = 0;
-  for (const auto& m : linux_config.uid_mappings)
-    if (m.container_id == 0) uid = m.host_id;
-  for (const auto& m : linux_config.gid_mappings)
-    if (m.container_id == 0) gid = m.host_id;
-  if (::chown(path.c_str(), uid, gid) < 0) return fail_sys("chown " + quote(path));
+  if (::chmod(path.c_str(), 0622) < 0) return fail_sys("chmod " + quote(path));
   return {};
+}
+
+using StartedInit = std::pair<pid_t, unique_fd>;
+
+Result<StartedInit> start_init(const InitContext& ctx, uint64_t clone_flags, Channel& parent_end) {
+  int pidfd = -1;
+  auto pid = BERTH_TRY(sys::clone3(clone_flags, &pidfd));
+  if (pid == 0) {
+    parent_end.close();
+    init_main(ctx);
+  }
+  return StartedInit{pid, unique_fd(pidfd)};
+}
+
+// New namespaces must belong to the joined user namespace, so they are made after joining it,
+// by an intermediate process; a new pid namespace then takes one more fork. The intermediate
+// reports init's pid and exits: init is reparented to our subreaper (or to us, with `run`).
+Result<StartedInit> start_init_in_joined_userns(const InitContext& ctx, uint64_t clone_flags,
+                                                Channel& parent_end) {
+  auto intermediate = BERTH_TRY(sys::clone3(0, nullptr));
+  if (intermediate == 0) {
+    parent_end.close();
+    auto fail_with = [&](const Error& e) {
+      (void)ctx.channel->send_error(e);
+      ::_exit(1);
+    };
+    if (auto r = join_namespaces(ctx.plan.joins, CLONE_NEWUSER); !r) fail_with(r.error());
+    if (clone_flags != 0 && ::unshare(static_cast<int>(clone_flags)) < 0)
+      fail_with(sys_error("unshare namespaces in the joined user namespace"));
+    auto pid = sys::clone3(0, nullptr);
+    if (!pid) fail_with(pid.error());
+    if (*pid == 0) init_main(ctx);
+    (void)ctx.channel->send(Msg::pid, std::to_string(*pid));
+    ::_exit(0);
+  }
+  auto msg = parent_end.expect(Msg::pid);
+  while (::waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (!msg) return fail(msg.error());
+  pid_t pid = static_cast<pid_t>(std::stol(msg->payload));
+  auto pidfd = BERTH_TRY(sys::pidfd_open(pid));
+  return StartedInit{pid, std::move(pidfd)};
 }
 
 }  // namespace
@@ -126,7 +159,7 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   CreateCleanup cleanup(dir.path());
   BERTH_CHECK(fs::write_file_atomic(
       dir.config_file(), BERTH_TRY(fs::read_file(fs::join(bundle, "config.json"))), 0600));
-  BERTH_CHECK(make_exec_fifo(dir.exec_fifo(), spec.linux, plan));
+  BERTH_CHECK(make_exec_fifo(dir.exec_fifo()));
 
   unique_fd console, console_peer;
   if (!opts.console_socket.empty()) {
@@ -176,15 +209,12 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   ctx.channel = &child_end;
 
   // Signals that `run` forwards stay blocked until init execs, so none is lost in between.
-  int pidfd = -1;
   uint64_t clone_flags = plan.new_flags & ~static_cast<uint64_t>(CLONE_NEWTIME | CLONE_NEWCGROUP);
-  auto pid = BERTH_TRY(sys::clone3(clone_flags, &pidfd));
-  if (pid == 0) {
-    parent_end.close();
-    init_main(ctx);
-  }
-  unique_fd child_pidfd(pidfd);
-  cleanup.set_child(pid, pidfd);
+  auto started = BERTH_TRY(plan.join_user ? start_init_in_joined_userns(ctx, clone_flags, parent_end)
+                                          : start_init(ctx, clone_flags, parent_end));
+  pid_t pid = started.first;
+  unique_fd child_pidfd = std::move(started.second);
+  cleanup.set_child(pid, child_pidfd.get());
   child_end.close();
   console.reset();
 

@@ -73,7 +73,7 @@ Result<unique_fd> prepare(const InitContext& ctx, const nlohmann::json& go,
   const NamespacePlan& plan = ctx.plan;
   // The fifo is opened by path now, with the runtime's credentials and the host's filesystem.
   auto fifo = BERTH_TRY(sys::open(ctx.exec_fifo, O_PATH));
-  if (plan.new_user) BERTH_CHECK(become_namespace_root());
+  if (plan.new_user || plan.join_user) BERTH_CHECK(become_namespace_root());
   BERTH_CHECK(join_namespaces(plan.joins, ~static_cast<uint64_t>(CLONE_NEWPID | CLONE_NEWUSER)));
   if (plan.new_flags & CLONE_NEWTIME) BERTH_CHECK(enter_time_namespace(spec.linux));
   if (plan.new_flags & CLONE_NEWUTS) BERTH_CHECK(set_names(spec));
@@ -137,7 +137,8 @@ Status wait_for_start(int fifo_path_fd) {
 }  // namespace
 
 void init_main(const InitContext& ctx) {
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // With a joined user namespace our parent is an intermediate that exits at once.
+  if (!ctx.plan.join_user) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   auto go_msg = ctx.channel->expect(Msg::go);
   if (!go_msg) die(ctx, go_msg.error());
   // Not dumpable until exec: no process in the container may open /proc/1/exe or our memory.

@@ -157,7 +157,9 @@ Status load_filter(const PreparedProcess& p, const FinalizeOptions& options) {
 Status switch_user(const User& user, bool setgroups_allowed) {
   if (setgroups_allowed) {
     std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
-    if (::setgroups(groups.size(), groups.data()) < 0) return fail_sys("setgroups");
+    // A joined user namespace may deny setgroups: then nothing can be dropped or added anyway.
+    if (::setgroups(groups.size(), groups.data()) < 0 && !(errno == EPERM && groups.empty()))
+      return fail_sys("setgroups");
   } else if (!user.additional_gids.empty()) {
     return fail_msg("process.user.additionalGids: setgroups is denied in this user namespace");
   }

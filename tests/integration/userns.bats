@@ -132,3 +132,18 @@ gid_map=1000 501000 5" ]
   [ "$status" -eq 0 ]
   [ "$(value groups)" = "10,20" ]
 }
+
+@test "joining a user namespace by path while creating the other namespaces" {
+  start_sleeper first
+  cp "$BUNDLE/config.json" "$TDIR/first.json"
+  edit_config --arg p "/proc/$PID/ns/user" 'del(.linux.uidMappings, .linux.gidMappings)
+    | .linux.namespaces = [.linux.namespaces[] | select(.type != "user")] + [{type: "user", path: $p}]'
+  set_args sh -c 'probe maps; probe pid; probe ids'
+  rt run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  # The joined namespace's mapping, a pid namespace of its own owned by it, root inside.
+  [ "$(value uid_map)" = "0 $HOSTBASE 65536" ]
+  # sh is pid 1 of the new pid namespace, and the probe its child.
+  [ "$(value ppid)" = 1 ]
+  [ "$(value uid)" = 0 ]
+}

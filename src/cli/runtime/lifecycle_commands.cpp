@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -47,6 +48,8 @@ void add_lifecycle_commands(CLI::App& app, runtime::RuntimeOptions& rt, Action& 
   run->callback([&] {
     action = [&]() -> Result<int> {
       create_opts.foreground = !detach;
+      // Init may be a grandchild (joined user namespace): it must come back to us to be reaped.
+      if (!detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
       runtime::BlockedSignals blocked;
       auto created = BERTH_TRY(runtime::create_container(rt, create_opts));
       if (auto r = runtime::start_container(rt, create_opts.id); !r) {
