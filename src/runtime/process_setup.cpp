@@ -15,6 +15,7 @@
 
 #include "base/root_path.hpp"
 #include "base/syscalls.hpp"
+#include "base/unix_socket.hpp"
 #include "runtime/personality.hpp"
 #include "runtime/seccomp_cache.hpp"
 
@@ -120,36 +121,13 @@ Status enter_cwd(const std::string& cwd) {
 
 namespace {
 
-Status send_listener_fd(const std::string& path, int listener, const std::string& state) {
-  unique_fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock) return fail_sys("socket for seccomp listener");
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) return fail_msg("seccomp listener path too long");
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
-  if (::connect(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0)
-    return fail_sys("connect seccomp listener " + quote(path));
-  struct iovec iov = {const_cast<char*>(state.data()), state.size()};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
-  if (::sendmsg(sock.get(), &msg, MSG_NOSIGNAL) < 0) return fail_sys("send seccomp listener fd");
-  return {};
-}
-
 Status load_filter(const PreparedProcess& p, const FinalizeOptions& options) {
   int listener = BERTH_TRY(load_seccomp(*p.seccomp));
   if (listener >= 0) {
     unique_fd owned(listener);
-    BERTH_CHECK(send_listener_fd(p.seccomp_listener_path, listener, options.container_state_json));
+    auto sock = BERTH_TRY(unix_socket::connect(p.seccomp_listener_path, "seccomp listener"));
+    BERTH_CHECK(unix_socket::send_fd(sock.get(), listener, options.container_state_json,
+                                     "seccomp listener"));
   }
   return {};
 }

@@ -10,21 +10,13 @@
 #include <cstring>
 
 #include "base/syscalls.hpp"
+#include "base/unix_socket.hpp"
 #include "runtime/devices.hpp"
 
 namespace berth::runtime {
 
 Result<unique_fd> connect_console_socket(const std::string& path) {
-  unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return fail_sys("socket for console socket");
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path))
-    return fail_msg("console socket path too long: " + quote(path));
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
-  if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0)
-    return fail_sys("connect console socket " + quote(path));
-  return fd;
+  return unix_socket::connect(path, "console socket");
 }
 
 Status setup_console(int console_socket, const std::optional<ConsoleSize>& size,
@@ -47,21 +39,7 @@ Status setup_console(int console_socket, const std::optional<ConsoleSize>& size,
   int n = -1;
   if (::ioctl(master.get(), TIOCGPTN, &n) == 0) std::snprintf(name, sizeof(name), "/dev/pts/%d", n);
 
-  struct iovec iov = {name, std::strlen(name)};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  int mfd = master.get();
-  std::memcpy(CMSG_DATA(c), &mfd, sizeof(int));
-  if (::sendmsg(console_socket, &msg, MSG_NOSIGNAL) < 0)
-    return fail_sys("send pty to console socket");
+  BERTH_CHECK(unix_socket::send_fd(console_socket, master.get(), name, "console socket"));
   master.reset();
 
   if (::setsid() < 0) return fail_sys("setsid");
@@ -72,25 +50,7 @@ Status setup_console(int console_socket, const std::optional<ConsoleSize>& size,
 }
 
 Result<unique_fd> receive_console_fd(int connected_socket) {
-  char buf[256];
-  struct iovec iov = {buf, sizeof(buf)};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n;
-  do {
-    n = ::recvmsg(connected_socket, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return fail_sys("receive pty from container");
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (c == nullptr || c->cmsg_type != SCM_RIGHTS)
-    return fail_msg("receive pty from container: no fd");
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-  return unique_fd(fd);
+  return unix_socket::receive_fd(connected_socket, "container's console");
 }
 
 }  // namespace berth::runtime

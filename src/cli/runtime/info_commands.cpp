@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/fs.hpp"
+#include "base/subprocess.hpp"
 #include "cli/runtime/commands.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/seccomp.hpp"
@@ -78,16 +79,10 @@ Result<int> print_ps(const runtime::RuntimeOptions& rt, const std::string& id, c
     std::cout << nlohmann::json(pids).dump() << "\n";
     return 0;
   }
-  std::string cmd = "ps";
-  for (const auto& a : ps_args.empty() ? std::vector<std::string>{"-ef"} : ps_args) cmd += " '" + a + "'";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return fail_sys("run " + quote(cmd));
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  int status = ::pclose(p);
-  if (status != 0) return fail_msg(quote(cmd) + " failed");
+  std::vector<std::string> argv = {"ps"};
+  if (ps_args.empty()) argv.push_back("-ef");
+  argv.insert(argv.end(), ps_args.begin(), ps_args.end());
+  auto out = BERTH_TRY(subprocess::capture(argv));
   std::istringstream lines(out);
   std::string header;
   std::getline(lines, header);
