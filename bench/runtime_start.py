@@ -52,6 +52,7 @@ class Contender:
         self.error = None  # why it was dropped
         self.leftovers = 0  # runs whose container state outlived `run`
         self.undeletable = 0  # ... and `delete -f` could not remove it
+        self.own_files = []  # what else the runtime keeps in its root
         self.root = None
         self.errpath = None
 
@@ -62,24 +63,35 @@ class Contender:
 
 
 def elf_info(path):
-    """(is_dynamic, size incl. shared libraries) of an ELF file; dynamic is
-    None when it is no 64-bit ELF file (a script)."""
+    """(is_dynamic, size without debug info and symbols, that plus its shared
+    libraries) of an ELF file; dynamic is None when it is no 64-bit ELF file."""
     size = os.stat(path).st_size
     dynamic = None
+    stripped = size
     try:
         with open(path, "rb") as f:
             head = f.read(64)
             if head[:4] == b"\x7fELF" and head[4] == 2:  # 64-bit
-                dynamic = False
-                phoff, = struct.unpack_from("<Q", head, 0x20)
-                phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+                phoff, shoff = struct.unpack_from("<QQ", head, 0x20)
+                phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from(
+                    "<HHHHH", head, 0x36)
                 f.seek(phoff)
                 ph = f.read(phentsize * phnum)
                 dynamic = any(struct.unpack_from("<I", ph, i * phentsize)[0] == 3  # PT_INTERP
                               for i in range(phnum))
-    except OSError:
+                if shoff and shnum and shstrndx < shnum:
+                    f.seek(shoff)
+                    sh = f.read(shentsize * shnum)
+                    hdrs = [struct.unpack_from("<IIQQQQ", sh, i * shentsize) for i in range(shnum)]
+                    f.seek(hdrs[shstrndx][4])
+                    names = f.read(hdrs[shstrndx][5])
+                    for name_off, _, _, _, _, sec_size in hdrs:
+                        name = names[name_off:names.index(b"\0", name_off)]
+                        if name.startswith(b".debug") or name in (b".symtab", b".strtab"):
+                            stripped -= sec_size
+    except (OSError, ValueError, struct.error):
         pass
-    total = size
+    total = stripped
     if dynamic:
         try:
             out = subprocess.run(["ldd", path], capture_output=True, text=True).stdout
@@ -92,7 +104,7 @@ def elf_info(path):
             total += sum(os.stat(l).st_size for l in libs)
         except OSError:
             pass
-    return dynamic, total
+    return dynamic, stripped, total
 
 
 class SpawnTimer:
@@ -146,12 +158,12 @@ def describe_status(status):
     return "exit status %d" % os.waitstatus_to_exitcode(status)
 
 
-def find_leftovers(prefix, tmpdir):
-    """Mounts and cgroups named after this run's ids or temp dir."""
+def find_leftovers(prefix, tmpdirs):
+    """Mounts and cgroups named after this run's ids or temp dirs."""
     found = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
-            if prefix in line or tmpdir in line:
+            if prefix in line or any(d in line for d in tmpdirs):
                 found.append("mount: " + line.split()[4])
     for top in ("/sys/fs/cgroup",):
         for dirpath, dirnames, _ in os.walk(top):
@@ -159,6 +171,19 @@ def find_leftovers(prefix, tmpdir):
                 if prefix in d:
                     found.append("cgroup: " + os.path.join(dirpath, d))
     return found
+
+
+def tmpfs_dir():
+    """A tmpfs directory for state (/run, else /dev/shm), else the temp dir."""
+    mounts = {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            parts = line.split()
+            mounts[parts[4]] = parts[parts.index("-") + 1]
+    for d in ("/run", "/dev/shm"):
+        if mounts.get(d) == "tmpfs":
+            return d
+    return None
 
 
 def pct(values, q):
@@ -205,6 +230,8 @@ def main():
     ap.add_argument("--no-unshare", action="store_true", help="leave out the unshare baseline")
     ap.add_argument("--subject", default="berth-runtime",
                     help="the contender the ratios are about (default berth-runtime)")
+    ap.add_argument("--state-dir", metavar="DIR",
+                    help="where the --root dirs go (default: a tmpfs: /run or /dev/shm)")
     ap.add_argument("--bundle", help="use this bundle (default: a fresh one from make_bundle.sh)")
     ap.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     ap.add_argument("--samples", action="store_true", help="with --json: include every sample")
@@ -230,6 +257,10 @@ def main():
         raise SystemExit("no contenders")
 
     tmpdir = tempfile.mkdtemp(prefix="berth-bench-")
+    # The state roots go on a tmpfs, as /run/runc does on a usual host (here
+    # /run is on ext4, where creating and deleting the state files of 1000s
+    # of containers shows up: ext4's inode allocator scans recently_deleted).
+    statedir = tempfile.mkdtemp(prefix="berth-bench-state-", dir=args.state_dir or tmpfs_dir())
     prefix = "berthbench%d-" % os.getpid()
     started = datetime.datetime.now(datetime.timezone.utc)
     load_start = os.getloadavg()
@@ -247,7 +278,7 @@ def main():
             if r.returncode:
                 raise SystemExit("make_bundle.sh failed:\n" + r.stderr)
         for c in contenders:
-            c.root = os.path.join(tmpdir, "state-" + c.name)
+            c.root = os.path.join(statedir, c.name)
             os.mkdir(c.root)
             c.errpath = os.path.join(tmpdir, "stderr-" + c.name)
 
@@ -299,38 +330,46 @@ def main():
     finally:
         # Remove whatever any runtime still has (an interrupted run), then our
         # temp dir, unless a runtime failed to delete a container: then it
-        # stays, for a look and a `RUNTIME --root TMP/state-NAME delete -f`.
+        # stays, for a look and a `RUNTIME --root STATE/NAME delete -f`.
+        # Entries of a state root not named like our ids are the runtime's
+        # own files (a cache): noted, and removed with the temp dir.
         keep = False
         for c in contenders:
             if c.kind != "runtime" or not c.root or not os.path.isdir(c.root):
                 continue
             for cid in os.listdir(c.root):
-                quiet(c.argv + ["--root", c.root, "delete", "-f", cid])
-            if os.listdir(c.root):
+                if cid.startswith(prefix):
+                    quiet(c.argv + ["--root", c.root, "delete", "-f", cid])
+            left = sorted(os.listdir(c.root))
+            c.own_files = [e for e in left if not e.startswith(prefix)]
+            if len(left) > len(c.own_files):
                 keep = True
                 leftovers.append("state (%s could not delete it, kept): %s: %s" % (
-                    c.name, c.root, " ".join(sorted(os.listdir(c.root)))))
+                    c.name, c.root, " ".join(e for e in left if e.startswith(prefix))))
         if timer:
             timer.close()
         if not keep:
             shutil.rmtree(tmpdir, ignore_errors=True)
-        leftovers += find_leftovers(prefix, tmpdir)
+            shutil.rmtree(statedir, ignore_errors=True)
+        leftovers += find_leftovers(prefix, (tmpdir, statedir))
 
     load_end = os.getloadavg()
     for c in contenders:
         real = os.path.realpath(c.binary)
-        dynamic, with_libs = elf_info(real)
+        dynamic, stripped, with_libs = elf_info(real)
         r = {
-            "command": (c.argv + ["--root", "TMP/state-" + c.name, "run", "--bundle", "BUNDLE", "ID"]
-                        if c.kind == "runtime" else c.argv),
+            "command": (c.argv + ["--root", "STATE/" + c.name, "run", "--bundle", "BUNDLE",
+                                  "ID"] if c.kind == "runtime" else c.argv),
             "binary": real,
             "binary_bytes": os.stat(real).st_size,
+            "binary_stripped_bytes": stripped,
             "dynamic": dynamic,
             "binary_with_libs_bytes": with_libs,
             "runs": len(c.wall_ns),
             "error": c.error,
             "state_left_behind": c.leftovers,
             "delete_failed": c.undeletable,
+            "files_in_root": c.own_files,
         }
         if c.wall_ns:
             ms = [v / 1e6 for v in c.wall_ns]
@@ -414,17 +453,17 @@ def print_table(out):
         out["loadavg_end"][0], out["rounds"], out["warmup"]))
     print()
     hdr = ("contender", "runs", "median ms", "p10 ms", "p90 ms", "cpu ms", "peak RSS KiB",
-           "binary KiB", "+libs KiB")
+           "binary KiB", "stripped", "+libs KiB")
     rows = []
     for name, r in out["contenders"].items():
         if r.get("median_ms") is not None:
             rows.append((name, str(r["runs"]), "%.2f" % r["median_ms"], "%.2f" % r["p10_ms"],
                          "%.2f" % r["p90_ms"], "%.2f" % r["cpu_median_ms"],
                          "%d" % r["maxrss_median_kib"], kib(r["binary_bytes"]),
-                         libs_column(r)))
+                         kib(r["binary_stripped_bytes"]), libs_column(r)))
         else:
             rows.append((name, "0", "-", "-", "-", "-", "-", kib(r["binary_bytes"]),
-                         libs_column(r)))
+                         kib(r["binary_stripped_bytes"]), libs_column(r)))
     widths = [max(len(x[i]) for x in [hdr] + rows) for i in range(len(hdr))]
     fmt = "  ".join("%%-%ds" % w if i == 0 else "%%%ds" % w for i, w in enumerate(widths))
     print(fmt % hdr)
@@ -436,6 +475,9 @@ def print_table(out):
             err = r["error"].replace("\n", "\n      ")
             what = "not runnable" if r["runs"] == 0 else "dropped"
             print("%s: %s: %s" % (name, what, err))
+        if r["files_in_root"]:
+            print("%s: keeps in its --root (removed with the temp dir): %s" % (
+                name, " ".join(r["files_in_root"])))
         if r["state_left_behind"]:
             print("%s: `run` left its container behind %d time(s); `delete -f` %s" % (
                 name, r["state_left_behind"],

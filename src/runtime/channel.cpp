@@ -1,6 +1,7 @@
 #include "runtime/channel.hpp"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstring>
 
@@ -50,6 +51,16 @@ Status Channel::send(Msg type, const std::string& payload, const std::vector<int
     n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return fail_sys("sync channel: send");
+  return {};
+}
+
+Status Channel::write_plain(Msg type) const {
+  Header h{type, 0};
+  ssize_t n;
+  do {
+    n = ::write(fd_.get(), &h, sizeof(h));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return fail_sys("sync channel: write");
   return {};
 }
 

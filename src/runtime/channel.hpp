@@ -37,6 +37,9 @@ class Channel {
   Status send(Msg type, const std::string& payload = {}, const std::vector<int>& fds = {},
               int errno_value = 0) const;
   Status send_error(const Error& e) const;
+  // A bare message with write(2), for a process whose seccomp filter is already in place:
+  // profiles that allow write but not sendmsg exist. A closed peer raises SIGPIPE.
+  Status write_plain(Msg type) const;
   // EOF (the peer exited or exec'd with the socket close-on-exec) is reported as errno EPIPE.
   Result<Message> receive() const;
   // Receives and checks the type; an error message from the peer becomes this call's error.

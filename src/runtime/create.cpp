@@ -79,9 +79,9 @@ Status check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptio
     return fail_msg("process.terminal is set: --console-socket is required");
   if (!spec.process->terminal && !opts.console_socket.empty())
     return fail_msg("--console-socket given but process.terminal is false");
-  if (!spec.hostname.empty() && !(plan.new_flags & CLONE_NEWUTS))
+  if (!spec.hostname.empty() && !(plan.all_flags & CLONE_NEWUTS))
     return fail_msg("hostname: cannot be set without a new uts namespace");
-  if (!spec.domainname.empty() && !(plan.new_flags & CLONE_NEWUTS))
+  if (!spec.domainname.empty() && !(plan.all_flags & CLONE_NEWUTS))
     return fail_msg("domainname: cannot be set without a new uts namespace");
   BERTH_CHECK(validate_sysctls(spec.linux.sysctl, plan.new_flags));
   return {};
@@ -183,6 +183,8 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   state.cgroups_path = spec.linux.cgroups_path;
   state.annotations = spec.annotations;
   state.oci_version = spec.oci_version;
+  state.poststart = spec.hooks.poststart;
+  state.poststop = spec.hooks.poststop;
   state.created = rfc3339_now();
 
   InitContext ctx;

@@ -132,7 +132,9 @@ struct ExecContext {
   FinalizeOptions options;
   options.preserve_fds = ctx.preserve_fds;
   options.setgroups_allowed = ctx.setgroups_allowed;
-  fail_with(finalize_and_exec(*ctx.prepared, *executable, options));
+  auto environment = process_environment(ctx.prepared->process);
+  if (auto r = apply_process_security(*ctx.prepared, options); !r) fail_with(r.error());
+  fail_with(exec_process(ctx.prepared->process, *executable, environment));
   ::_exit(1);
 }
 
@@ -160,7 +162,7 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
 
   auto pidfd = BERTH_TRY(sys::pidfd_open(state.pid));
   if (!process_alive(state.pid, state.pid_start_time))
-    return fail_msg("container " + quote(opts.id) + " is not running");
+    return fail_msg(quote(opts.id) + ": container not running");
   int ns_flags = BERTH_TRY(namespaces_to_join(state.pid));
   auto cgroup = BERTH_TRY(cgroups::load(state.cgroup_paths, state.rootless));
 

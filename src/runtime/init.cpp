@@ -76,7 +76,7 @@ Result<unique_fd> prepare(const InitContext& ctx, const nlohmann::json& go,
   if (plan.new_user || plan.join_user) BERTH_CHECK(become_namespace_root());
   BERTH_CHECK(join_namespaces(plan.joins, ~static_cast<uint64_t>(CLONE_NEWPID | CLONE_NEWUSER)));
   if (plan.new_flags & CLONE_NEWTIME) BERTH_CHECK(enter_time_namespace(spec.linux));
-  if (plan.new_flags & CLONE_NEWUTS) BERTH_CHECK(set_names(spec));
+  if (plan.all_flags & CLONE_NEWUTS) BERTH_CHECK(set_names(spec));
   if (!ctx.no_new_keyring) BERTH_CHECK(join_session_keyring(ctx.id));
 
 
@@ -101,16 +101,23 @@ Result<unique_fd> prepare(const InitContext& ctx, const nlohmann::json& go,
   // (an RCU grace period on cgroup v1) goes on while we mount the root.
   bool new_cgroupns = plan.new_flags & CLONE_NEWCGROUP;
   if (new_cgroupns) BERTH_CHECK(enter_cgroup_namespace(*ctx.channel));
-  if (plan.new_mount) BERTH_CHECK(setup_rootfs(rootfs));
+  // With a mount namespace, made or joined, the root is set up in it and pivoted into; with
+  // none, no mount may touch the host's namespace: the process is only chrooted.
+  const bool mount_ns = plan.all_flags & CLONE_NEWNS;
+  if (mount_ns) BERTH_CHECK(setup_rootfs(rootfs));
   if (!new_cgroupns) BERTH_TRY(ctx.channel->expect(Msg::cgroups_done));
   if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
     BERTH_CHECK(ctx.channel->send(Msg::run_hooks));
     BERTH_TRY(ctx.channel->expect(Msg::hooks_done));
   }
   BERTH_CHECK(run_hooks(spec.hooks.create_container, "createContainer", state_json));
-  if (plan.new_mount) BERTH_CHECK(enter_rootfs(rootfs));
+  if (mount_ns) {
+    BERTH_CHECK(enter_rootfs(rootfs));
+  } else if (::chroot(ctx.rootfs.c_str()) < 0 || ::chdir("/") < 0) {
+    return fail_sys("chroot " + quote(ctx.rootfs));
+  }
   BERTH_CHECK(apply_sysctls(spec.linux.sysctl, plan.new_flags));
-  if (plan.new_mount) BERTH_CHECK(finish_rootfs(rootfs));
+  if (mount_ns) BERTH_CHECK(finish_rootfs(rootfs));
   if (ctx.process->process.oom_score_adj)
     BERTH_CHECK(set_oom_score_adj(*ctx.process->process.oom_score_adj));
   if (ctx.console_socket >= 0)
@@ -119,19 +126,22 @@ Result<unique_fd> prepare(const InitContext& ctx, const nlohmann::json& go,
   return fifo;
 }
 
-// Blocks until `start` opens the fifo for reading.
-Status wait_for_start(int fifo_path_fd) {
-  auto fifo = BERTH_TRY(sys::open(sys::fd_path(fifo_path_fd), O_WRONLY));
-  BERTH_CHECK(sys::write_all(fifo.get(), "0", 1));
-  return {};
+// Blocks until `start` opens the fifo for reading; the byte written later releases `start`.
+Result<unique_fd> wait_for_start(int fifo_path_fd) {
+  return sys::open(sys::fd_path(fifo_path_fd), O_WRONLY);
 }
 
-[[noreturn]] void die(const InitContext& ctx, const Error& e) {
-  if (!ctx.channel->send_error(e)) {
-    std::string line = e.what() + "\n";
-    (void)!::write(2, line.data(), line.size());
-  }
+// Before "ready" the runtime is listening and reports the error; if it is gone, it is aborting
+// and says why itself. After "ready" it may have exited: the container's stderr gets the line.
+[[noreturn]] void die_before_ready(const InitContext& ctx, const Error& e) {
+  (void)ctx.channel->send_error(e);
   ::_exit(1);
+}
+
+[[noreturn]] void die_after_ready(const Error& e, int status) {
+  std::string line = "berth-runtime: " + e.what() + "\n";
+  (void)!::write(2, line.data(), line.size());
+  ::_exit(status);
 }
 
 }  // namespace
@@ -140,43 +150,44 @@ void init_main(const InitContext& ctx) {
   // With a joined user namespace our parent is an intermediate that exits at once.
   if (!ctx.plan.join_user) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   auto go_msg = ctx.channel->expect(Msg::go);
-  if (!go_msg) die(ctx, go_msg.error());
+  if (!go_msg) die_before_ready(ctx, go_msg.error());
   // Not dumpable until exec: no process in the container may open /proc/1/exe or our memory.
   // (Only now: the runtime had to open our uid_map, which a non-dumpable process hides.)
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   auto go = nlohmann::json::parse(go_msg->payload, nullptr, false);
   if (!go.is_object() || !go.contains("pid") || !go.contains("mounts"))
-    die(ctx, plain_error("sync channel: malformed go message"));
+    die_before_ready(ctx, plain_error("sync channel: malformed go message"));
   // The hooks want our pid as the host sees it, which only the runtime knows.
   auto state = nlohmann::json::parse(ctx.state_json);
   state["pid"] = go["pid"];
   const std::string creating = state.dump();
   auto fifo = prepare(ctx, go, go_msg->fds, creating);
-  if (!fifo) die(ctx, fifo.error());
+  if (!fifo) die_before_ready(ctx, fifo.error());
   auto executable = find_executable(ctx.process->process);
-  if (!executable) die(ctx, executable.error());
-  // From here on the runtime may exit (create): its death must not kill us.
-  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  if (auto r = ctx.channel->send(Msg::ready); !r) ::_exit(1);
-  if (auto r = wait_for_start(fifo->get()); !r) die(ctx, r.error());
-  fifo->reset();
-  state["status"] = "created";
-  const std::string created = state.dump();
-  if (auto r = run_hooks(ctx.spec->hooks.start_container, "startContainer", created); !r)
-    die(ctx, r.error());
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (!executable) die_before_ready(ctx, executable.error());
+  auto environment = process_environment(ctx.process->process);
   FinalizeOptions options;
   options.preserve_fds = ctx.preserve_fds;
   options.setgroups_allowed = ctx.setgroups_allowed;
-  options.container_state_json = created;
-  Error e = finalize_and_exec(*ctx.process, *executable, options);
-  // The runtime may be waiting (run): tell it; the message also goes to the container's stderr.
-  (void)ctx.channel->send_error(e);
-  std::string line = e.what() + "\n";
-  (void)!::write(2, line.data(), line.size());
-  ::_exit(e.errno_value == ENOENT ? 127 : 126);
+  options.container_state_json = creating;
+  if (auto r = apply_process_security(*ctx.process, options); !r) die_before_ready(ctx, r.error());
+  // From here on the runtime may exit (create): its death must not kill us.
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (auto r = ctx.channel->write_plain(Msg::ready); !r) ::_exit(1);
+  auto started = wait_for_start(fifo->get());
+  if (!started) die_after_ready(started.error(), 1);
+  fifo->reset();
+  state["status"] = "created";
+  if (auto r = run_hooks(ctx.spec->hooks.start_container, "startContainer", state.dump()); !r)
+    die_after_ready(r.error(), 1);
+  // `start` runs the poststart hooks once it reads this: after the startContainer ones.
+  if (auto r = sys::write_all(started->get(), "0", 1); !r) die_after_ready(r.error(), 1);
+  started->reset();
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  Error e = exec_process(ctx.process->process, *executable, environment);
+  die_after_ready(e, e.errno_value == ENOENT ? 127 : 126);
 }
 
 }  // namespace berth::runtime

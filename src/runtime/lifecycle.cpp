@@ -19,14 +19,6 @@ Result<std::unique_ptr<cgroups::Cgroup>> container_cgroup(const ContainerState& 
   return cgroups::load(s.cgroup_paths, s.rootless);
 }
 
-Result<Spec> saved_spec(const RuntimeOptions& rt, const std::string& id) {
-  StateDir dir(rt.root, id);
-  auto text = BERTH_TRY(fs::read_file(dir.config_file()));
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return fail_msg(dir.config_file() + ": corrupt");
-  return parse_spec(j);
-}
-
 void warn(const std::string& line) {
   std::fprintf(stderr, "warning: %s\n", line.c_str());
 }
@@ -51,7 +43,7 @@ unique_fd init_pidfd(const ContainerState& s) {
 }
 
 std::string not_running(const std::string& id) {
-  return "container " + quote(id) + " is not running";
+  return quote(id) + ": container not running";  // the words containerd and podman match on
 }
 
 }  // namespace
@@ -84,19 +76,23 @@ Status start_container(const RuntimeOptions& rt, const std::string& id) {
     int r = ::poll(fds, 2, -1);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return fail_sys("poll exec fifo");
-    if (fds[0].revents & POLLIN) {
+    if (fds[0].revents & (POLLIN | POLLHUP)) {
       char c;
       auto n = BERTH_TRY(sys::read_some(fifo.get(), &c, 1));
       if (n == 1) break;
+      // Init opened the fifo and closed it without the byte: it failed before its exec.
+      if (fds[0].revents & POLLHUP) {
+        wait_exit(pidfd.get(), 1000);
+        return fail_msg("cannot start container " + quote(id) + ": its init failed, see its stderr");
+      }
     }
     if (fds[1].revents & POLLIN)
       return fail_msg("cannot start container " + quote(id) + ": its init exited");
   }
   ::unlink(dir.exec_fifo().c_str());
-  auto spec = saved_spec(rt, id);
-  if (spec && !spec->hooks.poststart.empty()) {
+  if (!state.poststart.empty()) {
     auto hook_state = state_json(state, ContainerStatus::running).dump();
-    if (auto r = run_hooks(spec->hooks.poststart, "poststart", hook_state); !r) {
+    if (auto r = run_hooks(state.poststart, "poststart", hook_state); !r) {
       // The spec asks a failed poststart hook to stop the container.
       (void)sys::pidfd_send_signal(pidfd.get(), SIGKILL);
       return fail(r.error());
@@ -150,10 +146,9 @@ Status delete_container(const RuntimeOptions& rt, const std::string& id, bool fo
     }
     if (auto r = (*cg)->destroy(); !r) warn(r.error().what());
   }
-  auto spec = saved_spec(rt, id);
-  if (spec && !spec->hooks.poststop.empty()) {
+  if (!state.poststop.empty()) {
     auto hook_state = state_json(state, ContainerStatus::stopped).dump();
-    if (auto r = run_hooks(spec->hooks.poststop, "poststop", hook_state); !r)
+    if (auto r = run_hooks(state.poststop, "poststop", hook_state); !r)
       warn(r.error().what());
   }
   return fs::remove_all(StateDir(rt.root, id).path());

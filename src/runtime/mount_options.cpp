@@ -162,7 +162,12 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
     const Option* known = eq == std::string_view::npos ? find_option(name) : nullptr;
     if (known == nullptr) {
       if (name.starts_with("x-")) continue;  // userspace options (mount(8) ignores them too)
-      if (bind) return fail_msg("unknown option " + quote(opt));
+      if (bind) {
+        // Filesystem data (mode=, size=) means nothing to a bind mount: the kernel ignores it,
+        // and runc passes it. An unknown flag word is still a mistake worth naming.
+        if (eq != std::string_view::npos) continue;
+        return fail_msg("unknown option " + quote(opt));
+      }
       if (!o.data.empty()) o.data += ',';
       o.data += opt;
       continue;

@@ -41,6 +41,7 @@ Result<NamespacePlan> plan_namespaces(const Linux& linux_config) {
   NamespacePlan plan;
   for (const auto& ns : linux_config.namespaces) {
     uint64_t flag = namespace_flag(ns.type);
+    plan.all_flags |= flag;
     if (ns.path.empty()) {
       plan.new_flags |= flag;
     } else {

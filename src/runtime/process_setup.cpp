@@ -86,8 +86,10 @@ Result<std::string> find_executable(const Process& process) {
   if (name.find('/') != std::string::npos) {
     struct stat st;
     if (::stat(name.c_str(), &st) < 0) return fail_sys("exec " + quote(name));
-    if (S_ISDIR(st.st_mode))
-      return fail(sys_error(EACCES, "exec " + quote(name) + ": is a directory"));
+    if (S_ISDIR(st.st_mode)) return fail(sys_error(EACCES, "exec " + quote(name) + ": is a directory"));
+    // As execve would: refused now, so that `create` fails instead of the container.
+    if (!S_ISREG(st.st_mode) || ::access(name.c_str(), X_OK) < 0)
+      return fail(sys_error(EACCES, "exec " + quote(name)));
     return name;
   }
   std::string path = env_value(process.env, "PATH");
@@ -167,19 +169,28 @@ Status apply_all(const PreparedProcess& p, const FinalizeOptions& options) {
 
 }  // namespace
 
-Error finalize_and_exec(const PreparedProcess& prepared, const std::string& executable,
-                        const FinalizeOptions& options) {
-  if (auto r = apply_all(prepared, options); !r) return r.error();
-  // No fd of the runtime may reach the container (CVE-2024-21626): all but stdio and the
-  // preserved ones are closed on exec.
-  unsigned first = 3 + static_cast<unsigned>(options.preserve_fds);
-  if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    return sys_error("close_range");
-  for (int fd = 3; fd < static_cast<int>(first); ++fd) ::fcntl(fd, F_SETFD, 0);
+std::vector<std::string> process_environment(const Process& process) {
+  std::vector<std::string> env = process.env;
+  if (env_value(env, "HOME").empty()) env.push_back("HOME=" + home_directory(process.user.uid));
+  return env;
+}
 
+Status apply_process_security(const PreparedProcess& prepared, const FinalizeOptions& options) {
+  // No fd of the runtime may reach the container (CVE-2024-21626): all but stdio and the
+  // preserved ones close on exec. Done first, while seccomp still lets close_range through.
+  unsigned first = 3 + static_cast<unsigned>(options.preserve_fds);
+  if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    if (errno != ENOSYS) return fail_sys("close_range");
+    for (int fd = static_cast<int>(first); fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  for (int fd = 3; fd < static_cast<int>(first); ++fd) ::fcntl(fd, F_SETFD, 0);
+  return apply_all(prepared, options);
+}
+
+Error exec_process(const Process& process, const std::string& executable,
+                   const std::vector<std::string>& environment) {
   std::vector<char*> argv, envp;
-  std::vector<std::string> args = prepared.process.args, env = prepared.process.env;
-  if (env_value(env, "HOME").empty()) env.push_back("HOME=" + home_directory(prepared.process.user.uid));
+  std::vector<std::string> args = process.args, env = environment;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());

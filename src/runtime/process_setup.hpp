@@ -41,10 +41,17 @@ struct FinalizeOptions {
   std::string container_state_json;  // sent to the seccomp listener with its fd
 };
 
-// Applies rlimits, user, capabilities, no_new_privs, seccomp and personality in the order the
-// kernel requires, marks every fd but stdio and preserved ones close-on-exec, and execs.
-// Returns only on failure.
-Error finalize_and_exec(const PreparedProcess& prepared, const std::string& executable,
-                        const FinalizeOptions& options);
+// The process environment, with HOME from the container's /etc/passwd when the spec has none
+// (as runc does). Read before the process's seccomp filter is in place.
+std::vector<std::string> process_environment(const Process& process);
+
+// Marks every fd but stdio and the preserved ones close-on-exec, then applies rlimits, user,
+// capabilities, no_new_privs, seccomp and personality in the order the kernel requires. Done
+// before the runtime is told "ready", so that `create` reports what fails here.
+Status apply_process_security(const PreparedProcess& prepared, const FinalizeOptions& options);
+
+// execve; returns only on failure.
+Error exec_process(const Process& process, const std::string& executable,
+                   const std::vector<std::string>& environment);
 
 }  // namespace berth::runtime

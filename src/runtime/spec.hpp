@@ -220,6 +220,10 @@ Result<Spec> parse_spec(const nlohmann::json& j);
 Result<Spec> load_spec(const std::string& bundle_dir);
 Result<Process> parse_process(const nlohmann::json& j);
 Result<Resources> parse_resources(const nlohmann::json& j);
+// Hooks to and from their config.json form, for the runtime's own state file.
+nlohmann::json hooks_to_json(const std::vector<Hook>& hooks);
+Result<std::vector<Hook>> hooks_from_json(const nlohmann::json& j, const std::string& field);
+
 // The spec that `berth-runtime spec` writes: runc's default, busybox-friendly.
 nlohmann::json default_spec(bool rootless);
 

@@ -291,6 +291,24 @@ const Namespace* Linux::find_namespace(const std::string& type) const {
   return nullptr;
 }
 
+nlohmann::json hooks_to_json(const std::vector<Hook>& hooks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& h : hooks) {
+    nlohmann::json j = {{"path", h.path}, {"args", h.args}, {"env", h.env}};
+    if (h.timeout) j["timeout"] = *h.timeout;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<std::vector<Hook>> hooks_from_json(const nlohmann::json& j, const std::string& field) {
+  nlohmann::json holder = {{field, j}};
+  std::vector<Hook> out;
+  for (const auto& h : BERTH_TRY(JsonReader(holder, "").array(field)))
+    out.push_back(BERTH_TRY(parse_hook(h)));
+  return out;
+}
+
 Result<Process> parse_process(const nlohmann::json& j) {
   return parse_process_reader(JsonReader(j, "process"));
 }

@@ -52,7 +52,9 @@ Status save_state(const StateDir& dir, const ContainerState& s) {
                       {"cgroups_path", s.cgroups_path},
                       {"cgroup_paths", s.cgroup_paths},
                       {"annotations", s.annotations},
-                      {"oci_version", s.oci_version}};
+                      {"oci_version", s.oci_version},
+                      {"poststart", hooks_to_json(s.poststart)},
+                      {"poststop", hooks_to_json(s.poststop)}};
   return fs::write_file_atomic(dir.state_file(), j.dump(), 0600);
 }
 
@@ -83,6 +85,16 @@ Result<ContainerState> load_state(const std::string& root, const std::string& id
     s.cgroup_paths = j.value("cgroup_paths", nlohmann::json::object());
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
     s.oci_version = j.value("oci_version", "");
+    if (j.contains("poststart")) {
+      auto hooks = hooks_from_json(j["poststart"], "poststart");
+      if (!hooks) return fail(hooks.error().wrap(dir.state_file()));
+      s.poststart = std::move(*hooks);
+    }
+    if (j.contains("poststop")) {
+      auto hooks = hooks_from_json(j["poststop"], "poststop");
+      if (!hooks) return fail(hooks.error().wrap(dir.state_file()));
+      s.poststop = std::move(*hooks);
+    }
   } catch (const nlohmann::json::exception& e) {
     return fail_msg(dir.state_file() + ": corrupt state file: " + e.what());
   }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.hpp"
+#include "runtime/spec.hpp"
 
 namespace berth::runtime {
 
@@ -28,6 +29,8 @@ struct ContainerState {
   nlohmann::json cgroup_paths;
   std::map<std::string, std::string> annotations;
   std::string oci_version;
+  // The hooks that run after create, kept here so start and delete need not parse the config.
+  std::vector<Hook> poststart, poststop;
 };
 
 // The directory that holds one container's state files.

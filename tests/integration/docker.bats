@@ -9,6 +9,7 @@ load peers
 setup_file() { dk_setup_file; }
 teardown_file() { dk_teardown_file; }
 setup() {
+  [[ -z "${DK_SKIP:-}" ]] || skip "$DK_SKIP"
   DK_RUN_OPTS=(--runtime berth --network none)
   T=$DK_TMP/t
   mkdir -p "$T"
@@ -214,6 +215,36 @@ dk_logs_equal() { [[ "$(dk logs "$1" 2>&1)" == "$2" ]]; }
   [ ! -e "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ]
   [ ! -e "$DK_RT_ROOT/$id" ]
   [ ! -e "/sys/fs/cgroup/memory/$DK_CGPARENT/$id" ]
+}
+
+@test "docker rm -f: a paused container" {
+  dk_out run -d "${DK_RUN_OPTS[@]}" --name dk-rmp "$DK_IMAGE" sleep 1000
+  id=$output
+  pid=$(dk inspect -f '{{.State.Pid}}' dk-rmp)
+  dk pause dk-rmp >/dev/null 3>&-
+  dk_wait_state dk-rmp paused
+  dk_out rm -f dk-rmp
+  [ "$status" -eq 0 ]
+  [ "$output" = dk-rmp ]
+  dk_out ps -a -q
+  [ "$output" = "" ]
+  [ ! -e "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ]
+  [ ! -e "$DK_RT_ROOT/$id" ]
+}
+
+@test "docker start: a stopped container runs again under the same id" {
+  dk_out run -d "${DK_RUN_OPTS[@]}" --name dk-again "$DK_IMAGE" sh -c 'echo run; sleep 1000'
+  id=$output
+  dk stop -t 0 dk-again >/dev/null 3>&-
+  dk_wait_state dk-again exited
+  dk_out start dk-again
+  [ "$status" -eq 0 ]
+  [ "$output" = dk-again ]
+  [ "$(dk_state dk-again)" = running ]
+  [ "$("$RUNTIME" --root "$DK_RT_ROOT" state "$id" | jq -r .status)" = running ]
+  wait_until 50 dk_logs_equal dk-again $'run\nrun'
+  dk_out exec dk-again echo alive
+  [ "$output" = alive ]
 }
 
 @test "docker stop then rm: an exited container is removed" {

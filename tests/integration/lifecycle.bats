@@ -139,7 +139,7 @@ teardown() { it_teardown; }
   wait_status "$CID" stopped
   rt kill "$CID" TERM
   [ "$status" -ne 0 ]
-  [[ "$output" == *"not running"* ]]
+  [[ "$output" == *"container not running"* ]]
 }
 
 # wait_file PATH [CONTENT]: polls until PATH exists (and has CONTENT).

@@ -8,9 +8,17 @@
 #   and does not pass --runtime-flag on to conmon's exit command, so the runtime keeps its state in
 #   its default root (/run/runc, /run/berth-runtime): inside that namespace, in $PM_TMP/run.
 #   Cgroups go under a parent of the file's own (--cgroup-parent), removed at the end.
-# - dockerd runs with its own data root, exec root, socket, pid file, config file and cgroup
-#   parent; it starts its own containerd under its exec root. The runtime's state is then in
+# - dockerd runs with its own data root, exec root, socket, pid file, config file, trust key and
+#   cgroup parent; it starts its own containerd under its exec root. It too runs in a mount
+#   namespace of its own, with /run and /etc/docker bind mounts of temp dirs (the shims' sockets
+#   go to /run/containerd/s whatever containerd's state dir is). The runtime's state is then in
 #   $DK_TMP/exec/runtime-runc/moby (docker 20.10 names the root so for every runtime).
+#
+# Run: tests/integration/run.sh tests/integration/podman.bats tests/integration/docker.bats
+# (RUNTIME=/usr/bin/runc to check the tests against the reference). To see why the runtime failed:
+# PM_LOG_LEVEL=debug makes every podman command log at that level (its stderr is in the test's
+# output); a failing docker test prints, from its teardown, the end of dockerd's log and the
+# runtime's log.json (the --log file containerd's shim gives it) of each container.
 
 # The test image: busybox-static and its applets, passwd and group with a user 1000.
 PEER_APPLETS="sh ash ls cat id sleep ps echo true false env mkdir rm touch stat grep sed awk
@@ -50,7 +58,7 @@ kill_procs_mentioning() {
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
     [[ $p == "$$" || $p == "$BASHPID" ]] && continue
-    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$s"; then pids+=("$p"); fi
+    if { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qF -- "$s"; then pids+=("$p"); fi
   done
   ((${#pids[@]})) || return 0
   kill -9 "${pids[@]}" 2>/dev/null || true
@@ -86,30 +94,57 @@ wait_until() {
   return 1
 }
 
+# peer_ns_make DIR [HOSTDIR...]: a mount namespace kept in DIR/ns/mnt (enter it with nsenter
+# --mount=DIR/ns/mnt) in which /run, and each HOSTDIR that exists, is a bind mount of an empty
+# directory under DIR. Mounts from the host still propagate in (slave); none propagate out.
+peer_ns_make() {
+  local dir=$1 d binds
+  shift
+  mkdir -p "$dir/ns" "$dir/run"
+  # The namespace file must live on a private mount, or the kernel refuses the bind.
+  mount --bind "$dir/ns" "$dir/ns" || return 1
+  mount --make-private "$dir/ns" || return 1
+  touch "$dir/ns/mnt"
+  binds="mount --bind '$dir/run' /run"
+  for d in "$@"; do
+    [[ -d $d ]] || continue
+    mkdir -p "$dir/hide$d"
+    binds+=" && mount --bind '$dir/hide$d' '$d'"
+  done
+  unshare --mount="$dir/ns/mnt" --propagation slave sh -c "$binds" || {
+    echo "cannot make a mount namespace in $dir" >&2
+    return 1
+  }
+}
+
+# peer_ns_remove DIR: unmounts, inside the namespace, whatever the peer mounted under DIR, then
+# lets the namespace go.
+peer_ns_remove() {
+  local dir=$1
+  [[ -e $dir/ns/mnt ]] || return 0
+  nsenter --mount="$dir/ns/mnt" sh -c "awk -v d='$dir' 'index(\$5, d \"/\") == 1 { print \$5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l" 2>/dev/null || true
+  umount -l "$dir/ns/mnt" 2>/dev/null || true
+  umount -l "$dir/ns" 2>/dev/null || true
+}
+
 # ---------------------------------------------------------------- podman
 
 pm_setup_file() {
   [[ -x "$RUNTIME" ]] || { echo "runtime not found: $RUNTIME" >&2; return 1; }
-  command -v podman >/dev/null || skip "podman not installed"
-  command -v conmon >/dev/null || skip "conmon not installed"
+  # bats 1.8 cannot skip from setup_file: the reason is kept, and setup skips each test.
+  export PM_SKIP=
+  command -v podman >/dev/null || { PM_SKIP="podman not installed"; return 0; }
+  command -v conmon >/dev/null || { PM_SKIP="conmon not installed"; return 0; }
   PM_TMP=$(mktemp -d /tmp/berth-podman.XXXXXX)
   chmod 0755 "$PM_TMP"
   it_record tmp "$PM_TMP"
   export PM_TMP
   export PM_CGPARENT="berth-it-podman-$$"
-  mkdir -p "$PM_TMP"/{root,runroot,tmp,run,varlib,networks,ns}
-  # The namespace file must live on a private mount, or the kernel refuses the bind.
-  mount --bind "$PM_TMP/ns" "$PM_TMP/ns"
-  mount --make-private "$PM_TMP/ns"
-  touch "$PM_TMP/ns/mnt"
-  local binds="mount --bind '$PM_TMP/run' /run"
-  [[ -d /var/lib/containers ]] && binds+=" && mount --bind '$PM_TMP/varlib' /var/lib/containers"
-  unshare --mount="$PM_TMP/ns/mnt" --propagation slave sh -c "$binds" || {
-    echo "cannot make podman's mount namespace" >&2
-    return 1
-  }
+  mkdir -p "$PM_TMP"/{root,runroot,tmp,networks}
+  peer_ns_make "$PM_TMP" /var/lib/containers || return 1
   export PM_NS=$PM_TMP/ns/mnt
-  export PM_RT_ROOT=$PM_TMP/run/$(basename "$(runtime_default_root)")
+  PM_RT_ROOT=$PM_TMP/run/$(basename "$(runtime_default_root)")
+  export PM_RT_ROOT
   cat >"$PM_TMP/containers.conf" <<EOF
 [containers]
 default_sysctls = []
@@ -129,6 +164,10 @@ EOF
   export CONTAINERS_CONF=$PM_TMP/containers.conf
   export CONTAINERS_STORAGE_CONF=$PM_TMP/storage.conf
   export CONTAINERS_REGISTRIES_CONF=$PM_TMP/registries.conf
+  # No registry credentials of anyone's: podman reads them even to run a local image.
+  export REGISTRY_AUTH_FILE=$PM_TMP/auth.json
+  echo '{}' >"$REGISTRY_AUTH_FILE"
+  unset DOCKER_CONFIG
   : >"$CONTAINERS_REGISTRIES_CONF"
   make_peer_rootfs_tar "$PM_TMP/rootfs.tar"
   pm import "$PM_TMP/rootfs.tar" localhost/berth-it-busybox:latest >"$PM_TMP/import.log" 2>&1 || {
@@ -144,11 +183,7 @@ pm_teardown_file() {
     pm rm -a -f -t 0 >/dev/null 2>&1 || true
   fi
   kill_procs_mentioning "$PM_TMP"
-  if [[ -e "${PM_NS:-}" ]]; then
-    # Mounts podman made inside its namespace (shm, vfs), then the namespace's own binds.
-    nsenter --mount="$PM_NS" sh -c "awk -v d='$PM_TMP' 'index(\$5, d \"/\") == 1 { print \$5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l" 2>/dev/null || true
-    umount -l "$PM_NS" 2>/dev/null || true
-  fi
+  peer_ns_remove "$PM_TMP"
   unmount_under "$PM_TMP"
   remove_cgroup_tree "$PM_CGPARENT"
   rm -rf "$PM_TMP"
@@ -164,6 +199,7 @@ pm() {
 # Options for every podman run/create: no network; rlimits this machine can grant (it lacks
 # CAP_SYS_RESOURCE, and podman's default nofile is above the hard limit); our cgroup parent.
 pm_run_opts() {
+  # shellcheck disable=SC2034 # used by the test files
   PM_RUN_OPTS=(--network none --ulimit nofile=20000:20000 --ulimit nproc=20000:20000
     --cgroup-parent "/$PM_CGPARENT")
 }
@@ -184,6 +220,7 @@ pm_teardown() {
 # $lines), stderr in $errout, exit status in $status. Through files, not pipes: a detached
 # container's monitor must not hold a pipe of ours open.
 PEER_SEQ=0
+# shellcheck disable=SC2034 # $lines and $errout are for the tests
 peer_out() {
   PEER_SEQ=$((PEER_SEQ + 1))
   local base=${PEER_OUT_DIR:?}/out.$PEER_SEQ
@@ -224,8 +261,9 @@ pm_logs_equal() { [[ "$(pm logs "$1" 2>&1)" == "$2" ]]; }
 
 dk_setup_file() {
   [[ -x "$RUNTIME" ]] || { echo "runtime not found: $RUNTIME" >&2; return 1; }
-  command -v dockerd >/dev/null || skip "dockerd not installed (docker.io)"
-  command -v docker >/dev/null || skip "docker CLI not installed"
+  export DK_SKIP=
+  command -v dockerd >/dev/null || { DK_SKIP="dockerd not installed (docker.io)"; return 0; }
+  command -v docker >/dev/null || { DK_SKIP="docker CLI not installed"; return 0; }
   DK_TMP=$(mktemp -d /tmp/berth-docker.XXXXXX)
   chmod 0755 "$DK_TMP"
   it_record tmp "$DK_TMP"
@@ -234,12 +272,18 @@ dk_setup_file() {
   export DK_SOCK=$DK_TMP/docker.sock
   export DOCKER_CONFIG=$DK_TMP/client
   mkdir -p "$DK_TMP"/{data,exec,client}
-  echo '{}' >"$DK_TMP/daemon.json"
+  # dockerd would make /etc/docker/key.json; containerd's shims put their sockets in
+  # /run/containerd/s whatever containerd's state dir; dockerd makes /run/docker/plugins.
+  jq -n --arg k "$DK_TMP/key.json" '{"deprecated-key-path": $k}' >"$DK_TMP/daemon.json"
+  peer_ns_make "$DK_TMP" /etc/docker || return 1
+  export DK_NS=$DK_TMP/ns/mnt
   # dockerd starts its own containerd (config, root and state under its data and exec roots).
-  dockerd --config-file "$DK_TMP/daemon.json" --data-root "$DK_TMP/data" --exec-root "$DK_TMP/exec" \
+  # nsenter execs dockerd (no fork for a mount namespace): $! is dockerd.
+  # shellcheck disable=SC2086 # DK_EXTRA_ARGS: extra dockerd flags, split on blanks
+  nsenter --mount="$DK_NS" dockerd --config-file "$DK_TMP/daemon.json" --data-root "$DK_TMP/data" --exec-root "$DK_TMP/exec" \
     --pidfile "$DK_TMP/dockerd.pid" -H "unix://$DK_SOCK" --iptables=false --ip6tables=false \
     --bridge=none --ip-masq=false --storage-driver vfs --cgroup-parent "/$DK_CGPARENT" \
-    --add-runtime "berth=$RUNTIME" >"$DK_TMP/dockerd.log" 2>&1 </dev/null 3>&- &
+    --add-runtime "berth=$RUNTIME" ${DK_EXTRA_ARGS:-} >"$DK_TMP/dockerd.log" 2>&1 </dev/null 3>&- &
   DK_PID=$!
   export DK_PID
   local i
@@ -249,10 +293,9 @@ dk_setup_file() {
     sleep 0.2
   done
   if ! docker -H "unix://$DK_SOCK" version >/dev/null 2>&1; then
-    local log
-    log=$(tail -30 "$DK_TMP/dockerd.log")
+    DK_SKIP="dockerd cannot start on this machine; the end of its log: $(tail -5 "$DK_TMP/dockerd.log" | tr '\n' '|')"
     dk_teardown_file
-    skip "dockerd cannot start on this machine; its log: $log"
+    return 0
   fi
   # Its own containerd, not the machine's.
   if ! grep -q "containerd --config $DK_TMP/exec/containerd/containerd.toml" \
@@ -274,6 +317,7 @@ dk_teardown_file() {
   if [[ -n "${DK_PID:-}" ]] && kill -0 "$DK_PID" 2>/dev/null; then
     local ids
     ids=$(dk ps -a -q 2>/dev/null) || true
+    # shellcheck disable=SC2086 # one id a word
     [[ -n $ids ]] && dk rm -f $ids >/dev/null 2>&1
     local ctrd
     ctrd=$(pgrep -P "$DK_PID" containerd) || true
@@ -286,6 +330,7 @@ dk_teardown_file() {
   fi
   # Shims and anything else that outlived them.
   kill_procs_mentioning "$DK_TMP"
+  peer_ns_remove "$DK_TMP"
   unmount_under "$DK_TMP"
   remove_cgroup_tree "$DK_CGPARENT"
   rm -rf "$DK_TMP"
@@ -300,9 +345,17 @@ dk() {
 dk_out() { PEER_OUT_DIR=$DK_TMP peer_out dk "$@"; }
 
 dk_teardown() {
-  [[ -n "${DK_TMP:-}" ]] || return 0
-  local ids
-  ids=$(dk ps -a -q 2>/dev/null) || true
+  [[ -n "${DK_TMP:-}" && -d "$DK_TMP" ]] || return 0
+  local ids id
+  ids=$(dk ps -a -q --no-trunc 2>/dev/null) || true
+  # Shown by bats only when the test failed.
+  echo "--- end of dockerd's log:"
+  tail -n 15 "$DK_TMP/dockerd.log"
+  for id in $ids; do
+    echo "--- runtime log of $id:"
+    dk_shim_log "$id"
+  done
+  # shellcheck disable=SC2086 # one id a word
   [[ -n $ids ]] && dk rm -f $ids >/dev/null 2>&1
   rm -rf "$DK_TMP/t"
   return 0
@@ -323,5 +376,5 @@ dk_wait_state() {
 
 # dk_shim_log ID: the runtime's log file that containerd's shim passed it (--log .../log.json).
 dk_shim_log() {
-  cat "$DK_TMP/exec/containerd/daemon/io.containerd.runtime.v2.task/moby/$1/log.json" 2>/dev/null
+  cat "$DK_TMP/exec/containerd/daemon/io.containerd.runtime.v2.task/moby/$1/log.json" 2>/dev/null || true
 }

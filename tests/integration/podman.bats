@@ -8,6 +8,7 @@ load peers
 setup_file() { pm_setup_file; }
 teardown_file() { pm_teardown_file; }
 setup() {
+  [[ -z "${PM_SKIP:-}" ]] || skip "$PM_SKIP"
   pm_run_opts
   T=$PM_TMP/t
   mkdir -p "$T"
@@ -206,6 +207,36 @@ runtime_state_names() {
   [ ! -e "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ]
   [ ! -e "$PM_RT_ROOT/$id" ]
   [ ! -e "/sys/fs/cgroup/memory/$PM_CGPARENT/libpod-$id" ]
+}
+
+@test "podman rm -f: a paused container" {
+  pm_out run -d "${PM_RUN_OPTS[@]}" --name pm-rmp "$PM_IMAGE" sleep 1000
+  id=$output
+  pid=$(pm inspect -f '{{.State.Pid}}' pm-rmp)
+  pm pause pm-rmp >/dev/null 3>&-
+  pm_wait_state pm-rmp paused
+  pm_out rm -f -t 0 pm-rmp
+  [ "$status" -eq 0 ]
+  [ "$output" = pm-rmp ]
+  pm_out ps -a -q
+  [ "$output" = "" ]
+  [ ! -e "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ]
+  [ ! -e "$PM_RT_ROOT/$id" ]
+}
+
+@test "podman start: a stopped container runs again under the same id" {
+  pm_out run -d "${PM_RUN_OPTS[@]}" --name pm-again "$PM_IMAGE" sh -c 'echo run; sleep 1000'
+  id=$output
+  pm stop -t 0 pm-again >/dev/null 3>&-
+  pm_wait_state pm-again exited
+  pm_out start pm-again
+  [ "$status" -eq 0 ]
+  [ "$output" = pm-again ]
+  [ "$(pm_state pm-again)" = running ]
+  [ "$("$RUNTIME" --root "$PM_RT_ROOT" state "$id" | jq -r .status)" = running ]
+  wait_until 50 pm_logs_equal pm-again $'run\nrun'
+  pm_out exec pm-again echo alive
+  [ "$output" = alive ]
 }
 
 @test "podman run --user 1000 and --user 1000:2000" {

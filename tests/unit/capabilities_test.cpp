@@ -162,7 +162,7 @@ TEST(Capabilities, CapsetErrorNamesTheOperation) {
   const int status = run_in_child([&] {
     auto st = apply_capabilities(sets);
     if (st) return 1;
-    return st.error().what() == std::string("capset: Operation not permitted") ? 0 : 2;
+    return st.error().what() == std::string("capset: operation not permitted") ? 0 : 2;
   });
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe_status(status);
 }

@@ -92,7 +92,7 @@ TEST(Rlimits, ApplyErrorNamesTheLimit) {
     auto st = apply_rlimits({{RLIMIT_NOFILE, 10, 5}});
     if (st) return 1;
     return st.error().what() ==
-                   std::string("setrlimit RLIMIT_NOFILE (soft 10, hard 5): Invalid argument")
+                   std::string("setrlimit RLIMIT_NOFILE (soft 10, hard 5): invalid argument")
                ? 0
                : 2;
   });

@@ -489,11 +489,11 @@ TEST(RootfsErrors, MissingBindSource) {
   auto r = mount_one(ctx, -1, 4);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().what(),
-            "mounts[4]: bind source \"/x-berth-missing\": No such file or directory");
+            "mounts[4]: bind source \"/x-berth-missing\": no such file or directory");
   auto rel = mount_one(ctx, -1, 5);
   ASSERT_FALSE(rel);
   EXPECT_EQ(rel.error().what(),
-            "mounts[5]: bind source \"/tmp/bundle-x/relative-missing\": No such file or directory");
+            "mounts[5]: bind source \"/tmp/bundle-x/relative-missing\": no such file or directory");
 }
 
 TEST(RootfsErrors, CheckedBeforeCreate) {
@@ -514,7 +514,7 @@ TEST(RootfsErrors, CheckedBeforeCreate) {
   r = check_rootfs_config(missing, "/tmp/bundle-y");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().what(),
-            "mounts[2]: bind source \"/tmp/bundle-y/nothere\": No such file or directory");
+            "mounts[2]: bind source \"/tmp/bundle-y/nothere\": no such file or directory");
 
   Spec relative = spec;
   relative.linux.readonly_paths = {"proc/sys"};
@@ -564,7 +564,7 @@ TEST_F(RootfsTest, KernelRefusedOptionNamesTheMount) {
     CHECK_OR_SAY(!m, "tmpfs with \"foo\" refused");
     return m.error().what();
   });
-  EXPECT_EQ(r, "mounts[0]: mount \"tmpfs\" on \"/x\" type tmpfs with \"foo\": Invalid argument");
+  EXPECT_EQ(r, "mounts[0]: mount \"tmpfs\" on \"/x\" type tmpfs with \"foo\": invalid argument");
 }
 
 }  // namespace

@@ -510,7 +510,7 @@ TEST(Seccomp, LoadWithoutNoNewPrivsNeedsCapSysAdmin) {
     auto fd = load_seccomp(program);
     if (fd) return 2;
     return fd.error().what() ==
-                   std::string("seccomp SECCOMP_SET_MODE_FILTER (flags 0): Permission denied")
+                   std::string("seccomp SECCOMP_SET_MODE_FILTER (flags 0): permission denied")
                ? 0
                : 3;
   });

@@ -110,7 +110,7 @@ void add_update_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& acti
     action = [&]() -> Result<int> {
       auto state = BERTH_TRY(runtime::load_state(rt.root, id));
       if (runtime::container_status(rt, state) == runtime::ContainerStatus::stopped)
-        return fail_msg("container " + quote(id) + " is not running");
+        return fail_msg(quote(id) + ": container not running");
       auto resources = BERTH_TRY(resources_from(f));
       auto cgroup = BERTH_TRY(runtime::cgroups::load(state.cgroup_paths, state.rootless));
       BERTH_CHECK(cgroup->apply(resources));
