@@ -67,12 +67,20 @@ Status enter_cgroup_namespace(const Channel& channel) {
 }
 
 // Everything from the go of the runtime to the wait for `start`.
-Result<unique_fd> prepare(const InitContext& ctx, const nlohmann::json& go,
+struct ExecFifo {
+  unique_fd path_fd;  // O_PATH, opened before the root changed
+  unique_fd proc_fd;  // the host's /proc, to reopen it through
+};
+
+Result<ExecFifo> prepare(const InitContext& ctx, const nlohmann::json& go,
                           const std::vector<unique_fd>& go_fds, const std::string& state_json) {
   const Spec& spec = *ctx.spec;
   const NamespacePlan& plan = ctx.plan;
-  // The fifo is opened by path now, with the runtime's credentials and the host's filesystem.
-  auto fifo = BERTH_TRY(sys::open(ctx.exec_fifo, O_PATH));
+  // The fifo is opened by path now, with the runtime's credentials and the host's filesystem;
+  // it is reopened for writing later through this /proc, which the container may not have.
+  ExecFifo fifo;
+  fifo.path_fd = BERTH_TRY(sys::open(ctx.exec_fifo, O_PATH));
+  fifo.proc_fd = BERTH_TRY(sys::open("/proc", O_PATH | O_DIRECTORY));
   if (plan.new_user || plan.join_user) BERTH_CHECK(become_namespace_root());
   BERTH_CHECK(join_namespaces(plan.joins, ~static_cast<uint64_t>(CLONE_NEWPID | CLONE_NEWUSER)));
   if (plan.new_flags & CLONE_NEWTIME) BERTH_CHECK(enter_time_namespace(spec.linux));
@@ -127,8 +135,8 @@ Result<unique_fd> prepare(const InitContext& ctx, const nlohmann::json& go,
 }
 
 // Blocks until `start` opens the fifo for reading; the byte written later releases `start`.
-Result<unique_fd> wait_for_start(int fifo_path_fd) {
-  return sys::open(sys::fd_path(fifo_path_fd), O_WRONLY);
+Result<unique_fd> wait_for_start(const ExecFifo& fifo) {
+  return sys::openat(fifo.proc_fd.get(), "self/fd/" + std::to_string(fifo.path_fd.get()), O_WRONLY);
 }
 
 // Before "ready" the runtime is listening and reports the error; if it is gone, it is aborting
@@ -174,9 +182,9 @@ void init_main(const InitContext& ctx) {
   // From here on the runtime may exit (create): its death must not kill us.
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (auto r = ctx.channel->write_plain(Msg::ready); !r) ::_exit(1);
-  auto started = wait_for_start(fifo->get());
+  auto started = wait_for_start(*fifo);
   if (!started) die_after_ready(started.error(), 1);
-  fifo->reset();
+  *fifo = ExecFifo{};
   state["status"] = "created";
   if (auto r = run_hooks(ctx.spec->hooks.start_container, "startContainer", state.dump()); !r)
     die_after_ready(r.error(), 1);

@@ -109,3 +109,25 @@ teardown() { it_teardown; }
     [ "$(value "ns_$ns")" = "$(host_ns "$PID" "$ns")" ] || { echo "ns $ns differs"; false; }
   done
 }
+
+@test "without a mount namespace the process is chrooted and no mount reaches the host" {
+  edit_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "mount")]
+    | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+  set_args ls /
+  mounts_before=$(wc -l </proc/self/mountinfo)
+  rt run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  # The rootfs is its root (the host's /work is not in it), and nothing was mounted on the host.
+  grep -qx bin <<<"$output"
+  ! grep -qx work <<<"$output"
+  [ "$(wc -l </proc/self/mountinfo)" -eq "$mounts_before" ]
+}
+
+@test "a container without /proc still starts (the exec fifo is reopened through the host's /proc)" {
+  edit_config '.mounts = [.mounts[] | select(.destination != "/proc")]
+    | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+  set_args sh -c 'ls /proc | wc -l'
+  rt run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  [ "$output" = 0 ]
+}
