@@ -7,7 +7,8 @@ packages=(
   cmake ninja-build g++ ccache pkg-config clang-format
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev
   # tests: real binaries and peers
-  bats jq python3 busybox-static uidmap runc crun procps util-linux iproute2
+  bats jq python3 busybox-static uidmap runc crun procps util-linux iproute2 strace passwd
+  podman conmon docker.io
 )
 
 missing=()

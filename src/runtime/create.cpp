@@ -98,9 +98,10 @@ Status make_exec_fifo(const std::string& path) {
 
 using StartedInit = std::pair<pid_t, unique_fd>;
 
-Result<StartedInit> start_init(const InitContext& ctx, uint64_t clone_flags, Channel& parent_end) {
+Result<StartedInit> start_init(const InitContext& ctx, uint64_t clone_flags, Channel& parent_end,
+                               int cgroup_fd) {
   int pidfd = -1;
-  auto pid = BERTH_TRY(sys::clone3(clone_flags, &pidfd));
+  auto pid = BERTH_TRY(sys::clone3(clone_flags, &pidfd, cgroup_fd));
   if (pid == 0) {
     parent_end.close();
     init_main(ctx);
@@ -112,8 +113,8 @@ Result<StartedInit> start_init(const InitContext& ctx, uint64_t clone_flags, Cha
 // by an intermediate process; a new pid namespace then takes one more fork. The intermediate
 // reports init's pid and exits: init is reparented to our subreaper (or to us, with `run`).
 Result<StartedInit> start_init_in_joined_userns(const InitContext& ctx, uint64_t clone_flags,
-                                                Channel& parent_end) {
-  auto intermediate = BERTH_TRY(sys::clone3(0, nullptr));
+                                                Channel& parent_end, int cgroup_fd) {
+  auto intermediate = BERTH_TRY(sys::clone3(0, nullptr, cgroup_fd));
   if (intermediate == 0) {
     parent_end.close();
     auto fail_with = [&](const Error& e) {
@@ -212,8 +213,19 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
 
   // Signals that `run` forwards stay blocked until init execs, so none is lost in between.
   uint64_t clone_flags = plan.new_flags & ~static_cast<uint64_t>(CLONE_NEWTIME | CLONE_NEWCGROUP);
-  auto started = BERTH_TRY(plan.join_user ? start_init_in_joined_userns(ctx, clone_flags, parent_end)
-                                          : start_init(ctx, clone_flags, parent_end));
+  // On pure cgroup v2 init is cloned straight into its cgroup (CLONE_INTO_CGROUP): no move,
+  // so no wait for the kernel's grace period. Elsewhere it is moved while it mounts its root.
+  const bool clone_into_cgroup = cgroup->mode() == cgroups::Mode::v2;
+  unique_fd cgroup_fd;
+  if (clone_into_cgroup) {
+    BERTH_CHECK(cgroup->create());
+    cleanup.set_cgroup(cgroup.get());
+    cgroup_fd = unique_fd(BERTH_TRY(cgroup->open_v2_dir_fd()));
+  }
+  auto started = BERTH_TRY(
+      plan.join_user ? start_init_in_joined_userns(ctx, clone_flags, parent_end, cgroup_fd.get())
+                     : start_init(ctx, clone_flags, parent_end, cgroup_fd.get()));
+  cgroup_fd.reset();
   pid_t pid = started.first;
   unique_fd child_pidfd = std::move(started.second);
   cleanup.set_child(pid, child_pidfd.get());
@@ -241,11 +253,13 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   BERTH_CHECK(parent_end.send(Msg::go, go.dump(), raw_fds));
   mount_fds.clear();
 
-  // Moving a task into a cgroup v1 hierarchy waits for an RCU grace period (milliseconds): it is
+  // Moving a task into a cgroup (cgroup.procs) waits for an RCU grace period (milliseconds): it is
   // done while init mounts its root, and init waits for it before anything of the container runs.
-  BERTH_CHECK(cgroup->create());
-  cleanup.set_cgroup(cgroup.get());
-  BERTH_CHECK(cgroup->add_process(pid));
+  if (!clone_into_cgroup) {
+    BERTH_CHECK(cgroup->create());
+    cleanup.set_cgroup(cgroup.get());
+    BERTH_CHECK(cgroup->add_process(pid));
+  }
   Resources resources = spec.linux.resources.value_or(Resources{});
   resources.devices = cgroups::container_device_rules(resources.devices, spec.linux.devices);
   BERTH_CHECK(cgroup->apply(resources));

@@ -185,3 +185,19 @@ teardown() {
   [ "$(grep -vc ':/$' <<<"$output")" -eq 0 ]
   [ "$(grep -c '^cgroup=' <<<"$output")" -ge 1 ]
 }
+
+@test "pure cgroup v2 (simulated in a private mount namespace): init is cloned into its cgroup" {
+  is_runc && skip "runc is checked against this machine's real layout only"
+  [ -d /sys/fs/cgroup/unified ] || skip "needs the hybrid layout to simulate v2 from"
+  set_args sh -c 'cat /proc/self/cgroup; echo x >/dev/null && echo devnull=ok; head -c1 /dev/kmsg >/dev/null 2>&1 || echo kmsg=denied'
+  run unshare -m sh -c "mount --make-rprivate / && umount -l /sys/fs/cgroup &&
+    mount -t cgroup2 none /sys/fs/cgroup &&
+    strace -f -e trace=clone3 -o '$TDIR/strace' '$RUNTIME' --root '$RT_ROOT' run --bundle '$BUNDLE' '$CID' &&
+    ! test -e '/sys/fs/cgroup/$CID'"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qx "0::/$CID" <<<"$output"
+  grep -qx devnull=ok <<<"$output"
+  grep -qx kmsg=denied <<<"$output"
+  grep -q CLONE_INTO_CGROUP "$TDIR/strace"
+}

@@ -2,6 +2,7 @@
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/cgroups/hybrid.hpp"
 #include "runtime/cgroups/path.hpp"
+#include "runtime/cgroups/systemd_path.hpp"
 #include "runtime/cgroups/v1.hpp"
 #include "runtime/cgroups/v2.hpp"
 
@@ -43,12 +44,8 @@ Result<V2Cgroup> unified(const char* mount, const nlohmann::json& paths, bool ro
   return V2Cgroup(mount, BERTH_TRY(dir_entry(paths, "unified")), rootless, enable_controllers);
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Cgroup>> open(const std::string& cgroups_path,
-                                     const std::string& container_id, bool rootless,
-                                     bool systemd_cgroup) {
-  auto requested = BERTH_TRY(requested_path(cgroups_path, container_id, systemd_cgroup));
+// The cgroup at a path from requested_path() or SystemdPath::path().
+Result<std::unique_ptr<Cgroup>> open_requested(const std::string& requested, bool rootless) {
   auto mode = BERTH_TRY(detect_mode());
   if (mode == Mode::v2) {
     std::string dir;
@@ -71,9 +68,35 @@ Result<std::unique_ptr<Cgroup>> open(const std::string& cgroups_path,
   return std::make_unique<HybridCgroup>(std::move(v1), std::move(v2));
 }
 
+}  // namespace
+
+Result<std::unique_ptr<Cgroup>> open(const std::string& cgroups_path,
+                                     const std::string& container_id, bool rootless,
+                                     bool systemd_cgroup) {
+  if (!systemd_cgroup)
+    return open_requested(BERTH_TRY(requested_path(cgroups_path, container_id, false)), rootless);
+  // Where systemd runs, no transient unit is registered (no D-Bus): dirs are made directly.
+  auto sd = BERTH_TRY(systemd_path(cgroups_path, container_id, rootless));
+  return with_slice_cleanup(BERTH_TRY(open_requested(sd.path(), rootless)), sd.slice);
+}
+
 Result<std::unique_ptr<Cgroup>> load(const nlohmann::json& paths, bool rootless) {
   if (!paths.is_object() || !paths.contains("mode") || !paths["mode"].is_string())
     return fail_msg("cgroup paths: no \"mode\"");
+  if (paths.contains(kSystemdSlicesKey)) {
+    const auto& slices = paths[kSystemdSlicesKey];
+    std::vector<std::string> created;
+    if (slices.is_array())
+      for (const auto& dir : slices)
+        if (dir.is_string() && absolute(dir.get<std::string>()))
+          created.push_back(dir.get<std::string>());
+    if (created.size() != slices.size())
+      return fail_msg("cgroup paths: " + quote(kSystemdSlicesKey) +
+                      ": not a list of absolute paths");
+    auto rest = paths;
+    rest.erase(kSystemdSlicesKey);
+    return reopen_with_slice_cleanup(BERTH_TRY(load(rest, rootless)), std::move(created));
+  }
   auto mode = paths["mode"].get<std::string>();
   if (mode == "v2")
     return std::make_unique<V2Cgroup>(BERTH_TRY(unified(kV2Mount, paths, rootless, true)));

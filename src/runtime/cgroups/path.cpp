@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "base/fs.hpp"
+#include "runtime/cgroups/systemd_path.hpp"
 
 namespace berth::runtime::cgroups {
 
@@ -32,23 +33,17 @@ std::string clean_path(const std::string& path) {
 
 Result<std::string> requested_path(const std::string& cgroups_path, const std::string& container_id,
                                    bool systemd_cgroup) {
-  if (systemd_cgroup)
-    return fail_msg("cgroupsPath " + quote(cgroups_path) +
-                    ": the systemd cgroup driver (--systemd-cgroup) is not supported yet");
+  // The root's default slice; open() calls systemd_path() itself, with rootless.
+  if (systemd_cgroup) return BERTH_TRY(systemd_path(cgroups_path, container_id, false)).path();
   if (cgroups_path.empty()) {
     auto id = clean_path(container_id);
     if (id.empty() || id.front() == '/' || id.find('/') != std::string::npos)
       return fail_msg("cgroup for container " + quote(container_id) + ": not a valid cgroup name");
     return id;
   }
-  if (cgroups_path.front() != '/') {
-    size_t colons = 0;
-    for (char c : cgroups_path) colons += c == ':';
-    if (colons == 2)
-      return fail_msg("cgroupsPath " + quote(cgroups_path) +
-                      ": systemd form (slice:prefix:name) needs --systemd-cgroup, which is not "
-                      "supported yet");
-  }
+  if (is_systemd_form(cgroups_path))
+    return fail_msg("cgroupsPath " + quote(cgroups_path) +
+                    ": systemd form (slice:prefix:name) needs --systemd-cgroup");
   auto clean = clean_path(cgroups_path);
   if (clean.empty() || clean == "/")
     return fail_msg("cgroupsPath " + quote(cgroups_path) + ": names the root cgroup");

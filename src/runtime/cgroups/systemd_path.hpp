@@ -40,8 +40,10 @@ inline constexpr const char* kSystemdSlicesKey = "systemd_slices";
 // Wraps the cgroup of a systemd-form path whose parent slice is `slice` (expanded): create()
 // notes which of the slice's directories it had to make, paths() records them under
 // kSystemdSlicesKey, and destroy() removes those that are empty by then, innermost first. Slice
-// directories that existed before are never removed. `created` is what load() read back.
-std::unique_ptr<Cgroup> with_slice_cleanup(std::unique_ptr<Cgroup> inner, const std::string& slice,
-                                           std::vector<std::string> created = {});
+// directories that existed before are never removed.
+std::unique_ptr<Cgroup> with_slice_cleanup(std::unique_ptr<Cgroup> inner, const std::string& slice);
+// The same for a cgroup reopened by load(), with the directories that paths() recorded.
+std::unique_ptr<Cgroup> reopen_with_slice_cleanup(std::unique_ptr<Cgroup> inner,
+                                                  std::vector<std::string> created);
 
 }  // namespace berth::runtime::cgroups
