@@ -53,7 +53,8 @@ class Cgroup {
 // - relative ("foo/bar"): relative to the runtime's own cgroup (on pure v2, to its parent), as
 // runc;
 // - empty: the container id, relative, as runc.
-// The systemd form "slice:prefix:name" needs systemd_cgroup, which is not supported yet.
+// The systemd form "slice:prefix:name" needs systemd_cgroup: it is translated to the cgroupfs
+// directories systemd would use (slices expanded, prefix-name.scope), without D-Bus.
 // rootless: a cgroup that cannot be created or joined is skipped, and apply() fails only when it
 // has something to write there (devices excepted, as runc).
 // Nothing is created until create().

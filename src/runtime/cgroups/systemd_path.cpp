@@ -61,7 +61,8 @@ class SliceCleanupCgroup : public Cgroup {
   Status create() override {
     // The slice directories of every hierarchy, innermost first, that do not exist yet.
     std::vector<std::string> missing;
-    for (const auto& [key, value] : inner_->paths().items()) {
+    auto paths = inner_->paths();
+    for (const auto& [key, value] : paths.items()) {
       if (key == "mode" || !value.is_string()) continue;
       std::string dir = value.get<std::string>();
       for (size_t i = 0; i < slice_depth_; ++i) {
