@@ -84,6 +84,10 @@ Status check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptio
   if (!spec.domainname.empty() && !(plan.all_flags & CLONE_NEWUTS))
     return fail_msg("domainname: cannot be set without a new uts namespace");
   BERTH_CHECK(validate_sysctls(spec.linux.sysctl, plan.new_flags));
+  // net_cls and net_prio are cgroup v1 only, unmounted on most hosts (this one too) and gone
+  // in v2: refused rather than silently ignored.
+  if (spec.linux.resources && spec.linux.resources->network)
+    return fail_msg("linux.resources.network: net_cls/net_prio limits are not supported");
   return {};
 }
 

@@ -188,9 +188,9 @@ void init_main(const InitContext& ctx) {
   state["status"] = "created";
   if (auto r = run_hooks(ctx.spec->hooks.start_container, "startContainer", state.dump()); !r)
     die_after_ready(r.error(), 1);
-  // `start` runs the poststart hooks once it reads this: after the startContainer ones.
+  // `start` reads this after the startContainer hooks, then waits for the end of the fifo,
+  // which comes when execve closes it (close-on-exec): poststart follows the process's exec.
   if (auto r = sys::write_all(started->get(), "0", 1); !r) die_after_ready(r.error(), 1);
-  started->reset();
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);

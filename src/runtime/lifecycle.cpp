@@ -33,6 +33,16 @@ bool wait_exit(int pidfd, int timeout_ms) {
   return r > 0;
 }
 
+// Init holds the fifo open until its execve closes it: the end of the fifo means the process
+// was exec'd (or init died trying).
+void wait_for_exec(int fifo) {
+  int flags = ::fcntl(fifo, F_GETFL);
+  if (flags >= 0) ::fcntl(fifo, F_SETFL, flags & ~O_NONBLOCK);
+  char c;
+  while (sys::read_some(fifo, &c, 1).value_or(0) > 0) {
+  }
+}
+
 // A pidfd for the recorded init, or an invalid fd when it is gone or the pid was reused.
 unique_fd init_pidfd(const ContainerState& s) {
   auto fd = sys::pidfd_open(s.pid);
@@ -79,7 +89,10 @@ Status start_container(const RuntimeOptions& rt, const std::string& id) {
     if (fds[0].revents & (POLLIN | POLLHUP)) {
       char c;
       auto n = BERTH_TRY(sys::read_some(fifo.get(), &c, 1));
-      if (n == 1) break;
+      if (n == 1) {
+        wait_for_exec(fifo.get());
+        break;
+      }
       // Init opened the fifo and closed it without the byte: it failed before its exec.
       if (fds[0].revents & POLLHUP) {
         wait_exit(pidfd.get(), 1000);

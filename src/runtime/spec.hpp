@@ -141,6 +141,16 @@ struct HugepageLimit {
   uint64_t limit = 0;
 };
 
+struct NetworkPriority {
+  std::string name;
+  uint32_t priority = 0;
+};
+
+struct NetworkResources {
+  std::optional<uint32_t> class_id;
+  std::vector<NetworkPriority> priorities;
+};
+
 struct Resources {
   std::vector<DeviceRule> devices;
   std::optional<MemoryResources> memory;
@@ -149,6 +159,7 @@ struct Resources {
   std::optional<BlockIoResources> block_io;
   std::vector<HugepageLimit> hugepage_limits;
   std::map<std::string, std::string> unified;
+  std::optional<NetworkResources> network;  // net_cls/net_prio: parsed, refused (see create)
 };
 
 struct SeccompArg {

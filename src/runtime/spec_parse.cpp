@@ -390,6 +390,16 @@ Result<Resources> parse_resources(const nlohmann::json& j) {
     res.hugepage_limits.push_back(limit);
   }
   res.unified = BERTH_TRY(r.string_map("unified"));
+  if (auto n = r.optional_object("network")) {
+    BERTH_CHECK(n->expect_object());
+    NetworkResources net;
+    net.class_id = BERTH_TRY(optional_u32(*n, "classID"));
+    for (const auto& p : BERTH_TRY(n->array("priorities"))) {
+      BERTH_CHECK(p.expect_object());
+      net.priorities.push_back({BERTH_TRY(p.required_string("name")), BERTH_TRY(u32(p, "priority", true))});
+    }
+    res.network = net;
+  }
   return res;
 }
 

@@ -155,3 +155,11 @@ nothing_left() {
   [ -s "$TDIR/log.json" ]
   tail -1 "$TDIR/log.json" | jq -e '.level == "error" and (.msg | length > 0)'
 }
+
+@test "net_cls/net_prio limits are refused, not silently ignored" {
+  edit_config '.linux.resources.network = {classID: 1048577, priorities: [{name: "lo", priority: 5}]}'
+  rt create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.resources.network"* ]]
+  [ ! -e "$RT_ROOT/$CID" ]
+}
