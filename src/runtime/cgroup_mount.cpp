@@ -12,31 +12,25 @@
 #include "base/fs.hpp"
 #include "base/root_path.hpp"
 #include "base/syscalls.hpp"
+#include "runtime/cgroups/path.hpp"
 #include "runtime/mount_fd.hpp"
 
 namespace berth::runtime {
 
 namespace {
 
-// One line of /proc/self/cgroup: "4:memory:/path", "1:name=systemd:/", "0::/path".
 struct CgroupLine {
-  std::string controllers;
+  std::string controllers;  // "cpu,cpuacct", "name=systemd", "" for cgroup2
   std::string path;
 };
 
 Result<std::vector<CgroupLine>> own_cgroups() {
   auto text = BERTH_TRY(fs::read_file("/proc/self/cgroup"));
   std::vector<CgroupLine> out;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t end = text.find('\n', i);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(i, end - i);
-    i = end + 1;
-    auto c1 = line.find(':');
-    auto c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
-    if (c2 == std::string::npos) continue;
-    out.push_back({line.substr(c1 + 1, c2 - c1 - 1), line.substr(c2 + 1)});
+  for (const auto& line : BERTH_TRY(cgroups::parse_proc_cgroup(text))) {
+    std::string joined;
+    for (const auto& c : line.controllers) joined += (joined.empty() ? "" : ",") + c;
+    out.push_back({joined, line.path});
   }
   return out;
 }
