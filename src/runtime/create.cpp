@@ -143,6 +143,46 @@ Result<StartedInit> start_init_in_joined_userns(const InitContext& ctx, uint64_t
   return StartedInit{pid, std::move(pidfd)};
 }
 
+// Lets init go on: its pid as the host sees it, and the idmapped mounts made here, by fd.
+Status send_go(const Channel& channel, const Spec& spec, const std::string& bundle,
+               const NamespacePlan& plan, pid_t pid) {
+  std::vector<unique_fd> mount_fds;
+  nlohmann::json mount_indexes = nlohmann::json::array();
+  std::vector<int> raw_fds;
+  if (std::any_of(spec.mounts.begin(), spec.mounts.end(), mount_needs_idmap)) {
+    unique_fd userns;
+    if (plan.new_user)
+      userns = BERTH_TRY(sys::open("/proc/" + std::to_string(pid) + "/ns/user", O_RDONLY));
+    mount_fds = BERTH_TRY(prepare_idmapped_mounts(spec, bundle, userns.get()));
+    for (size_t i = 0; i < mount_fds.size(); ++i) {
+      if (!mount_fds[i]) continue;
+      mount_indexes.push_back(i);
+      raw_fds.push_back(mount_fds[i].get());
+    }
+  }
+  nlohmann::json go = {{"pid", pid}, {"mounts", mount_indexes}};
+  return channel.send(Msg::go, go.dump(), raw_fds);
+}
+
+// Serves init until it is ready: the prestart and createRuntime hooks run here, on the host.
+Status await_ready(const Channel& channel, const Spec& spec, ContainerState& state, pid_t pid) {
+  for (;;) {
+    auto msg = channel.receive();
+    if (!msg) {
+      if (msg.error().errno_value == EPIPE) return fail_msg("container init exited during setup");
+      return fail(msg.error());
+    }
+    if (msg->type == Msg::error) return fail(Error{msg->errno_value, msg->payload});
+    if (msg->type == Msg::ready) return {};
+    if (msg->type != Msg::run_hooks) return fail_msg("sync channel: unexpected message from init");
+    state.pid = pid;
+    auto hook_state = state_json(state, ContainerStatus::creating).dump();
+    BERTH_CHECK(run_hooks(spec.hooks.prestart, "prestart", hook_state));
+    BERTH_CHECK(run_hooks(spec.hooks.create_runtime, "createRuntime", hook_state));
+    BERTH_CHECK(channel.send(Msg::hooks_done));
+  }
+}
+
 }  // namespace
 
 Result<CreatedContainer> create_container(const RuntimeOptions& rt, const CreateOptions& opts) {
@@ -215,7 +255,6 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   auto [parent_end, child_end] = BERTH_TRY(Channel::make_pair());
   ctx.channel = &child_end;
 
-  // Signals that `run` forwards stay blocked until init execs, so none is lost in between.
   uint64_t clone_flags = plan.new_flags & ~static_cast<uint64_t>(CLONE_NEWTIME | CLONE_NEWCGROUP);
   // On pure cgroup v2 init is cloned straight into its cgroup (CLONE_INTO_CGROUP): no move,
   // so no wait for the kernel's grace period. Elsewhere it is moved while it mounts its root.
@@ -239,23 +278,7 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   if (plan.new_user)
     BERTH_CHECK(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
 
-  std::vector<unique_fd> mount_fds;
-  nlohmann::json mount_indexes = nlohmann::json::array();
-  std::vector<int> raw_fds;
-  if (std::any_of(spec.mounts.begin(), spec.mounts.end(), mount_needs_idmap)) {
-    unique_fd userns;
-    if (plan.new_user)
-      userns = BERTH_TRY(sys::open("/proc/" + std::to_string(pid) + "/ns/user", O_RDONLY));
-    mount_fds = BERTH_TRY(prepare_idmapped_mounts(spec, bundle, userns.get()));
-    for (size_t i = 0; i < mount_fds.size(); ++i) {
-      if (!mount_fds[i]) continue;
-      mount_indexes.push_back(i);
-      raw_fds.push_back(mount_fds[i].get());
-    }
-  }
-  nlohmann::json go = {{"pid", pid}, {"mounts", mount_indexes}};
-  BERTH_CHECK(parent_end.send(Msg::go, go.dump(), raw_fds));
-  mount_fds.clear();
+  BERTH_CHECK(send_go(parent_end, spec, bundle, plan, pid));
 
   // Moving a task into a cgroup (cgroup.procs) waits for an RCU grace period (milliseconds): it is
   // done while init mounts its root, and init waits for it before anything of the container runs.
@@ -270,24 +293,7 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   state.cgroup_paths = cgroup->paths();
   BERTH_CHECK(parent_end.send(Msg::cgroups_done));
 
-  for (;;) {
-    auto msg = parent_end.receive();
-    if (!msg) {
-      if (msg.error().errno_value == EPIPE) return fail_msg("container init exited during setup");
-      return fail(msg.error());
-    }
-    if (msg->type == Msg::error) return fail(Error{msg->errno_value, msg->payload});
-    if (msg->type == Msg::ready) break;
-    if (msg->type == Msg::run_hooks) {
-      state.pid = pid;
-      auto hook_state = state_json(state, ContainerStatus::creating).dump();
-      BERTH_CHECK(run_hooks(spec.hooks.prestart, "prestart", hook_state));
-      BERTH_CHECK(run_hooks(spec.hooks.create_runtime, "createRuntime", hook_state));
-      BERTH_CHECK(parent_end.send(Msg::hooks_done));
-      continue;
-    }
-    return fail_msg("sync channel: unexpected message from init");
-  }
+  BERTH_CHECK(await_ready(parent_end, spec, state, pid));
 
   state.pid = pid;
   state.pid_start_time = process_start_time(pid);
