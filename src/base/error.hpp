@@ -28,7 +28,9 @@ Error sys_error(int errno_value, const std::string& what);
 // A failure that is not a system call's (bad input, protocol).
 Error plain_error(std::string what);
 
-inline std::unexpected<Error> fail(Error e) { return std::unexpected(std::move(e)); }
+inline std::unexpected<Error> fail(Error e) {
+  return std::unexpected(std::move(e));
+}
 inline std::unexpected<Error> fail_sys(const std::string& what) {
   return std::unexpected(sys_error(what));
 }
@@ -41,16 +43,16 @@ std::string quote(const std::string& s);
 }  // namespace berth
 
 // Unwraps a Result or returns its error from the enclosing function (GNU statement expression).
-#define BERTH_TRY(expr)                                           \
-  ({                                                              \
-    auto&& berth_try_result_ = (expr);                            \
+#define BERTH_TRY(expr)                                                                   \
+  ({                                                                                      \
+    auto&& berth_try_result_ = (expr);                                                    \
     if (!berth_try_result_) return std::unexpected(std::move(berth_try_result_).error()); \
-    std::move(berth_try_result_).value();                         \
+    std::move(berth_try_result_).value();                                                 \
   })
 
 // Like BERTH_TRY for Status (no value).
-#define BERTH_CHECK(expr)                                         \
-  do {                                                            \
-    auto&& berth_check_result_ = (expr);                          \
+#define BERTH_CHECK(expr)                                                                     \
+  do {                                                                                        \
+    auto&& berth_check_result_ = (expr);                                                      \
     if (!berth_check_result_) return std::unexpected(std::move(berth_check_result_).error()); \
   } while (0)

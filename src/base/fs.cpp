@@ -96,9 +96,13 @@ Status remove_at(int dirfd, const std::string& name, const std::string& shown) {
 
 }  // namespace
 
-Status remove_all(const std::string& path) { return remove_at(AT_FDCWD, path, path); }
+Status remove_all(const std::string& path) {
+  return remove_at(AT_FDCWD, path, path);
+}
 
-bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
 
 std::string dirname(const std::string& path) {
   auto pos = path.find_last_of('/');

@@ -7,7 +7,8 @@ Error JsonReader::error(const std::string& key, const std::string& what) const {
 }
 
 Status JsonReader::expect_object() const {
-  if (!j_.is_object()) return fail_msg((path_.empty() ? "document" : path_) + ": must be an object");
+  if (!j_.is_object())
+    return fail_msg((path_.empty() ? "document" : path_) + ": must be an object");
   return {};
 }
 

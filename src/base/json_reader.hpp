@@ -23,11 +23,14 @@ class JsonReader {
   std::string field_path(const std::string& key) const {
     return path_.empty() ? key : path_ + "." + key;
   }
-  bool has(const std::string& key) const { return j_.is_object() && j_.contains(key) && !j_[key].is_null(); }
+  bool has(const std::string& key) const {
+    return j_.is_object() && j_.contains(key) && !j_[key].is_null();
+  }
 
   Status expect_object() const;
   Result<JsonReader> object(const std::string& key) const;  // error when missing
-  std::optional<JsonReader> optional_object(const std::string& key) const;  // may still be a type error
+  std::optional<JsonReader> optional_object(
+      const std::string& key) const;                                    // may still be a type error
   Result<std::vector<JsonReader>> array(const std::string& key) const;  // empty when missing
 
   Result<std::string> string(const std::string& key, std::string fallback = {}) const;

@@ -147,7 +147,9 @@ Status write_all(int fd, const void* data, size_t len) {
   return {};
 }
 
-Status write_all(int fd, const std::string& data) { return write_all(fd, data.data(), data.size()); }
+Status write_all(int fd, const std::string& data) {
+  return write_all(fd, data.data(), data.size());
+}
 
 Result<size_t> read_some(int fd, void* data, size_t len) {
   ssize_t n = retry([&] { return ::read(fd, data, len); });
@@ -155,6 +157,8 @@ Result<size_t> read_some(int fd, void* data, size_t len) {
   return static_cast<size_t>(n);
 }
 
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string fd_path(int fd) {
+  return "/proc/self/fd/" + std::to_string(fd);
+}
 
 }  // namespace berth::sys

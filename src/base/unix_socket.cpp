@@ -12,7 +12,8 @@ Result<unique_fd> connect(const std::string& path, const std::string& what) {
   if (!fd) return fail_sys("socket for " + what);
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) return fail_msg(what + " path too long: " + quote(path));
+  if (path.size() >= sizeof(addr.sun_path))
+    return fail_msg(what + " path too long: " + quote(path));
   std::memcpy(addr.sun_path, path.c_str(), path.size());
   int r;
   do {

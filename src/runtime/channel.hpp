@@ -12,12 +12,12 @@ namespace berth::runtime {
 // The typed channel between the runtime and a process it starts (container init, exec'd
 // process): a SOCK_SEQPACKET socketpair, one message per packet, fds passed with SCM_RIGHTS.
 enum class Msg : uint32_t {
-  go = 1,      // parent -> child: maps written, cgroups joined; go on
-  run_hooks,   // child -> parent: mounts done; run prestart and createRuntime hooks
-  hooks_done,  // parent -> child
-  ready,       // child -> parent: set up, waiting for start (payload: nothing)
-  error,       // child -> parent: payload is the one-line error
-  pid,         // intermediate -> parent: payload is the pid of the next stage
+  go = 1,        // parent -> child: maps written, cgroups joined; go on
+  run_hooks,     // child -> parent: mounts done; run prestart and createRuntime hooks
+  hooks_done,    // parent -> child
+  ready,         // child -> parent: set up, waiting for start (payload: nothing)
+  error,         // child -> parent: payload is the one-line error
+  pid,           // intermediate -> parent: payload is the pid of the next stage
   cgroups_done,  // parent -> child: in its cgroups, resources applied
 };
 

@@ -19,7 +19,9 @@ struct RuntimeOptions {
 };
 
 // Compiled seccomp filters, kept beside the containers: "~" never appears in a container id.
-inline std::string seccomp_cache_dir(const RuntimeOptions& rt) { return rt.root + "/~seccomp-cache"; }
+inline std::string seccomp_cache_dir(const RuntimeOptions& rt) {
+  return rt.root + "/~seccomp-cache";
+}
 
 struct CreateOptions {
   std::string id;

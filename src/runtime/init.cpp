@@ -73,7 +73,7 @@ struct ExecFifo {
 };
 
 Result<ExecFifo> prepare(const InitContext& ctx, const nlohmann::json& go,
-                          const std::vector<unique_fd>& go_fds, const std::string& state_json) {
+                         const std::vector<unique_fd>& go_fds, const std::string& state_json) {
   const Spec& spec = *ctx.spec;
   const NamespacePlan& plan = ctx.plan;
   // The fifo is opened by path now, with the runtime's credentials and the host's filesystem;
@@ -86,7 +86,6 @@ Result<ExecFifo> prepare(const InitContext& ctx, const nlohmann::json& go,
   if (plan.new_flags & CLONE_NEWTIME) BERTH_CHECK(enter_time_namespace(spec.linux));
   if (plan.all_flags & CLONE_NEWUTS) BERTH_CHECK(set_names(spec));
   if (!ctx.no_new_keyring) BERTH_CHECK(join_session_keyring(ctx.id));
-
 
   RootfsContext rootfs;
   rootfs.spec = &spec;
@@ -102,7 +101,6 @@ Result<ExecFifo> prepare(const InitContext& ctx, const nlohmann::json& go,
     size_t i = indexes[k].get<size_t>();
     if (i < spec.mounts.size()) rootfs.prepared_mount_fds[i] = go_fds[k].get();
   }
-
 
   // A cgroup namespace roots at the cgroup we are in when it is made, and the cgroup filesystem
   // mounted in it shows that root: both wait until the runtime has moved us. Otherwise the move

@@ -96,7 +96,8 @@ Status start_container(const RuntimeOptions& rt, const std::string& id) {
       // Init opened the fifo and closed it without the byte: it failed before its exec.
       if (fds[0].revents & POLLHUP) {
         wait_exit(pidfd.get(), 1000);
-        return fail_msg("cannot start container " + quote(id) + ": its init failed, see its stderr");
+        return fail_msg("cannot start container " + quote(id) +
+                        ": its init failed, see its stderr");
       }
     }
     if (fds[1].revents & POLLIN)
@@ -161,8 +162,7 @@ Status delete_container(const RuntimeOptions& rt, const std::string& id, bool fo
   }
   if (!state.poststop.empty()) {
     auto hook_state = state_json(state, ContainerStatus::stopped).dump();
-    if (auto r = run_hooks(state.poststop, "poststop", hook_state); !r)
-      warn(r.error().what());
+    if (auto r = run_hooks(state.poststop, "poststop", hook_state); !r) warn(r.error().what());
   }
   return fs::remove_all(StateDir(rt.root, id).path());
 }

@@ -16,7 +16,7 @@ const char* namespace_proc_name(const std::string& type);
 
 struct NamespacePlan {
   uint64_t new_flags = 0;        // namespaces to create
-  uint64_t all_flags = 0;  // namespaces of the container's own, made or joined
+  uint64_t all_flags = 0;        // namespaces of the container's own, made or joined
   std::vector<Namespace> joins;  // namespaces to join by path, user first
   bool new_user = false;
   bool join_user = false;

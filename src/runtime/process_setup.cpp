@@ -86,7 +86,8 @@ Result<std::string> find_executable(const Process& process) {
   if (name.find('/') != std::string::npos) {
     struct stat st;
     if (::stat(name.c_str(), &st) < 0) return fail_sys("exec " + quote(name));
-    if (S_ISDIR(st.st_mode)) return fail(sys_error(EACCES, "exec " + quote(name) + ": is a directory"));
+    if (S_ISDIR(st.st_mode))
+      return fail(sys_error(EACCES, "exec " + quote(name) + ": is a directory"));
     // As execve would: refused now, so that `create` fails instead of the container.
     if (!S_ISREG(st.st_mode) || ::access(name.c_str(), X_OK) < 0)
       return fail(sys_error(EACCES, "exec " + quote(name)));

@@ -396,7 +396,8 @@ Result<Resources> parse_resources(const nlohmann::json& j) {
     net.class_id = BERTH_TRY(optional_u32(*n, "classID"));
     for (const auto& p : BERTH_TRY(n->array("priorities"))) {
       BERTH_CHECK(p.expect_object());
-      net.priorities.push_back({BERTH_TRY(p.required_string("name")), BERTH_TRY(u32(p, "priority", true))});
+      net.priorities.push_back(
+          {BERTH_TRY(p.required_string("name")), BERTH_TRY(u32(p, "priority", true))});
     }
     res.network = net;
   }

@@ -63,9 +63,8 @@ int proxy_terminal_until_exit(pid_t pid, int master, const sigset_t& forwarded) 
   copy_window_size(master);
   bool stdin_open = true, master_open = true;
   for (;;) {
-    struct pollfd fds[3] = {{sfd, POLLIN, 0},
-                            {master_open ? master : -1, POLLIN, 0},
-                            {stdin_open ? 0 : -1, POLLIN, 0}};
+    struct pollfd fds[3] = {
+        {sfd, POLLIN, 0}, {master_open ? master : -1, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
     if (::poll(fds, 3, -1) < 0 && errno != EINTR) break;
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;

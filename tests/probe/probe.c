@@ -9,13 +9,10 @@
 //   seccomp      seccomp=0|1|2 seccomp_filters=N
 //   mounts       mount=MP fstype= opts= super= source= root= prop=shared:N,master:N|private
 //   hostname     hostname= domainname=
-//   rlimits      rlimit_NAME=SOFT HARD ("unlimited" for infinity), NAME as in RLIMIT_NAME lowercased
-//   cgroup       cgroup=LINE of /proc/self/cgroup
-//   ns           ns_NAME=INODE for each /proc/self/ns link
-//   pid          pid= ppid=
-//   cwd          cwd=PATH (or the errno name when getcwd fails)
-//   env          the environment, one VAR=VALUE a line
-//   oom          oom_score_adj=
+//   rlimits      rlimit_NAME=SOFT HARD ("unlimited" for infinity), NAME as in RLIMIT_NAME
+//   lowercased cgroup       cgroup=LINE of /proc/self/cgroup ns           ns_NAME=INODE for each
+//   /proc/self/ns link pid          pid= ppid= cwd          cwd=PATH (or the errno name when getcwd
+//   fails) env          the environment, one VAR=VALUE a line oom          oom_score_adj=
 //   personality  personality=0xN machine=UNAME_M
 //   fds          fd=N TARGET per open fd (the listing's own excluded), then fd_count=N
 //   keyring      session_keyring=SERIAL session_keyring_desc=type;uid;gid;perm;name
@@ -44,29 +41,29 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
+extern char** environ;
 
-static const char *errname(int e) {
-  const char *n = strerrorname_np(e);
+static const char* errname(int e) {
+  const char* n = strerrorname_np(e);
   return n ? n : "EUNKNOWN";
 }
 
-static int fail(const char *what, const char *on) {
+static int fail(const char* what, const char* on) {
   fprintf(stderr, "probe: %s %s: %s\n", what, on, errname(errno));
   return 1;
 }
 
 // Prints "key=value" for each "Name:\tvalue" line of /proc/self/status whose name is in names.
-static int status_fields(const char *const *names, const char *const *keys, size_t n) {
-  FILE *f = fopen("/proc/self/status", "re");
+static int status_fields(const char* const* names, const char* const* keys, size_t n) {
+  FILE* f = fopen("/proc/self/status", "re");
   if (!f) return fail("open", "/proc/self/status");
   char line[512];
   int found = 0;
   while (fgets(line, sizeof line, f)) {
-    char *colon = strchr(line, ':');
+    char* colon = strchr(line, ':');
     if (!colon) continue;
     *colon = '\0';
-    char *val = colon + 1;
+    char* val = colon + 1;
     val += strspn(val, " \t");
     val[strcspn(val, "\n")] = '\0';
     for (size_t i = 0; i < n; i++) {
@@ -95,8 +92,8 @@ static int cmd_ids(void) {
 }
 
 // Prints each line of a map file with its whitespace squeezed: "uid_map=0 1000 1".
-static int print_map(const char *path, const char *key) {
-  FILE *f = fopen(path, "re");
+static int print_map(const char* path, const char* key) {
+  FILE* f = fopen(path, "re");
   if (!f) return fail("open", path);
   unsigned long a, b, c;
   while (fscanf(f, "%lu %lu %lu", &a, &b, &c) == 3) printf("%s=%lu %lu %lu\n", key, a, b, c);
@@ -111,8 +108,8 @@ static int cmd_maps(void) {
 }
 
 static int cmd_caps(void) {
-  static const char *const names[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
-  static const char *const keys[] = {"cap_inh", "cap_prm", "cap_eff", "cap_bnd", "cap_amb"};
+  static const char* const names[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
+  static const char* const keys[] = {"cap_inh", "cap_prm", "cap_eff", "cap_bnd", "cap_amb"};
   return status_fields(names, keys, 5);
 }
 
@@ -124,22 +121,23 @@ static int cmd_nnp(void) {
 }
 
 static int cmd_seccomp(void) {
-  static const char *const names[] = {"Seccomp", "Seccomp_filters"};
-  static const char *const keys[] = {"seccomp", "seccomp_filters"};
+  static const char* const names[] = {"Seccomp", "Seccomp_filters"};
+  static const char* const keys[] = {"seccomp", "seccomp_filters"};
   return status_fields(names, keys, 2);
 }
 
 // mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts
 static int cmd_mounts(void) {
-  FILE *f = fopen("/proc/self/mountinfo", "re");
+  FILE* f = fopen("/proc/self/mountinfo", "re");
   if (!f) return fail("open", "/proc/self/mountinfo");
-  char *line = NULL;
+  char* line = NULL;
   size_t cap = 0;
   while (getline(&line, &cap, f) > 0) {
     line[strcspn(line, "\n")] = '\0';
-    char *fields[64];
+    char* fields[64];
     int n = 0;
-    for (char *save = NULL, *t = strtok_r(line, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save))
+    for (char *save = NULL, *t = strtok_r(line, " ", &save); t && n < 64;
+         t = strtok_r(NULL, " ", &save))
       fields[n++] = t;
     if (n < 10) continue;
     int dash = -1;
@@ -154,8 +152,8 @@ static int cmd_mounts(void) {
       if (prop[0]) strncat(prop, ",", sizeof prop - strlen(prop) - 1);
       strncat(prop, fields[i], sizeof prop - strlen(prop) - 1);
     }
-    printf("mount=%s fstype=%s opts=%s super=%s source=%s root=%s prop=%s\n", fields[4], fields[dash + 1],
-           fields[5], fields[dash + 3], fields[dash + 2], fields[3],
+    printf("mount=%s fstype=%s opts=%s super=%s source=%s root=%s prop=%s\n", fields[4],
+           fields[dash + 1], fields[5], fields[dash + 3], fields[dash + 2], fields[3],
            prop[0] ? prop : "private");
   }
   free(line);
@@ -179,15 +177,17 @@ static void print_rlim(rlim_t v) {
 
 static int cmd_rlimits(void) {
   static const struct {
-    const char *name;
+    const char* name;
     int res;
   } lims[] = {
-      {"cpu", RLIMIT_CPU},           {"fsize", RLIMIT_FSIZE},     {"data", RLIMIT_DATA},
-      {"stack", RLIMIT_STACK},       {"core", RLIMIT_CORE},       {"rss", RLIMIT_RSS},
-      {"nproc", RLIMIT_NPROC},       {"nofile", RLIMIT_NOFILE},   {"memlock", RLIMIT_MEMLOCK},
-      {"as", RLIMIT_AS},             {"locks", RLIMIT_LOCKS},     {"sigpending", RLIMIT_SIGPENDING},
-      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},       {"rtprio", RLIMIT_RTPRIO},
-      {"rttime", RLIMIT_RTTIME},
+      {"cpu", RLIMIT_CPU},           {"fsize", RLIMIT_FSIZE},
+      {"data", RLIMIT_DATA},         {"stack", RLIMIT_STACK},
+      {"core", RLIMIT_CORE},         {"rss", RLIMIT_RSS},
+      {"nproc", RLIMIT_NPROC},       {"nofile", RLIMIT_NOFILE},
+      {"memlock", RLIMIT_MEMLOCK},   {"as", RLIMIT_AS},
+      {"locks", RLIMIT_LOCKS},       {"sigpending", RLIMIT_SIGPENDING},
+      {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+      {"rtprio", RLIMIT_RTPRIO},     {"rttime", RLIMIT_RTTIME},
   };
   for (size_t i = 0; i < sizeof lims / sizeof lims[0]; i++) {
     struct rlimit r;
@@ -201,10 +201,10 @@ static int cmd_rlimits(void) {
   return 0;
 }
 
-static int print_lines(const char *path, const char *key) {
-  FILE *f = fopen(path, "re");
+static int print_lines(const char* path, const char* key) {
+  FILE* f = fopen(path, "re");
   if (!f) return fail("open", path);
-  char *line = NULL;
+  char* line = NULL;
   size_t cap = 0;
   while (getline(&line, &cap, f) > 0) {
     line[strcspn(line, "\n")] = '\0';
@@ -216,9 +216,9 @@ static int print_lines(const char *path, const char *key) {
 }
 
 static int cmd_ns(void) {
-  static const char *const names[] = {"cgroup", "ipc",  "mnt",  "net",           "pid",
-                                      "pid_for_children", "time", "time_for_children", "user",
-                                      "uts"};
+  static const char* const names[] = {
+      "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children",
+      "user",   "uts"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     char path[64], target[128];
     snprintf(path, sizeof path, "/proc/self/ns/%s", names[i]);
@@ -228,7 +228,7 @@ static int cmd_ns(void) {
       return fail("readlink", path);
     }
     target[n] = '\0';
-    char *lb = strchr(target, '[');
+    char* lb = strchr(target, '[');
     unsigned long ino = lb ? strtoul(lb + 1, NULL, 10) : 0;
     printf("ns_%s=%lu\n", names[i], ino);
   }
@@ -252,12 +252,12 @@ static int cmd_cwd(void) {
 }
 
 static int cmd_env(void) {
-  for (char **e = environ; *e; e++) printf("%s\n", *e);
+  for (char** e = environ; *e; e++) printf("%s\n", *e);
   return 0;
 }
 
 static int cmd_oom(void) {
-  FILE *f = fopen("/proc/self/oom_score_adj", "re");
+  FILE* f = fopen("/proc/self/oom_score_adj", "re");
   if (!f) return fail("open", "/proc/self/oom_score_adj");
   int v;
   int ok = fscanf(f, "%d", &v) == 1;
@@ -277,11 +277,11 @@ static int cmd_personality(void) {
 }
 
 static int cmd_fds(void) {
-  DIR *d = opendir("/proc/self/fd");
+  DIR* d = opendir("/proc/self/fd");
   if (!d) return fail("opendir", "/proc/self/fd");
   int self = dirfd(d);
   int count = 0;
-  struct dirent *de;
+  struct dirent* de;
   while ((de = readdir(d))) {
     if (de->d_name[0] == '.') continue;
     int fd = atoi(de->d_name);
@@ -289,8 +289,10 @@ static int cmd_fds(void) {
     char path[64], target[PATH_MAX];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(path, target, sizeof target - 1);
-    if (n < 0) strcpy(target, errname(errno));
-    else target[n] = '\0';
+    if (n < 0)
+      strcpy(target, errname(errno));
+    else
+      target[n] = '\0';
     printf("fd=%d %s\n", fd, target);
     count++;
   }
@@ -299,7 +301,7 @@ static int cmd_fds(void) {
   return 0;
 }
 
-static int cmd_write(const char *path) {
+static int cmd_write(const char* path) {
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     printf("write=%s\n", errname(errno));
@@ -316,9 +318,9 @@ static int cmd_write(const char *path) {
   return 0;
 }
 
-static int cmd_syscall(int argc, char **argv) {
+static int cmd_syscall(int argc, char** argv) {
   if (argc < 1) return 2;
-  const char *name = argv[0];
+  const char* name = argv[0];
   int r;
   if (strcmp(name, "mkdir") == 0 && (argc == 2 || argc == 3))
     r = mkdir(argv[1], argc == 3 ? (mode_t)strtoul(argv[2], NULL, 8) : 0755);
@@ -338,13 +340,13 @@ static int cmd_syscall(int argc, char **argv) {
   return 0;
 }
 
-static int cmd_stat(const char *path) {
+static int cmd_stat(const char* path) {
   struct stat st;
   if (lstat(path, &st) < 0) {
     printf("stat=%s\n", errname(errno));
     return 0;
   }
-  const char *type = S_ISREG(st.st_mode)    ? "file"
+  const char* type = S_ISREG(st.st_mode)    ? "file"
                      : S_ISDIR(st.st_mode)  ? "dir"
                      : S_ISCHR(st.st_mode)  ? "char"
                      : S_ISBLK(st.st_mode)  ? "block"
@@ -376,8 +378,8 @@ static int cmd_keyring(void) {
   return 0;
 }
 
-static int cmd_sleep(const char *arg) {
-  char *end;
+static int cmd_sleep(const char* arg) {
+  char* end;
   double secs = strtod(arg, &end);
   if (*end || secs < 0) return 2;
   struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
@@ -387,43 +389,68 @@ static int cmd_sleep(const char *arg) {
 }
 
 static int usage(void) {
-  fprintf(stderr,
-          "usage: probe ids|maps|caps|nnp|seccomp|mounts|hostname|rlimits|cgroup|ns|pid|cwd|env|oom|"
-          "personality|fds|keyring\n"
-          "       probe write PATH | stat PATH | syscall mkdir PATH [MODE] | syscall rmdir|unlink PATH |\n"
-          "       probe syscall chmod PATH MODE | syscall sethostname NAME | syscall getpid |\n"
-          "       probe sleep SECONDS | exit CODE\n");
+  fprintf(
+      stderr,
+      "usage: probe ids|maps|caps|nnp|seccomp|mounts|hostname|rlimits|cgroup|ns|pid|cwd|env|oom|"
+      "personality|fds|keyring\n"
+      "       probe write PATH | stat PATH | syscall mkdir PATH [MODE] | syscall rmdir|unlink PATH "
+      "|\n"
+      "       probe syscall chmod PATH MODE | syscall sethostname NAME | syscall getpid |\n"
+      "       probe sleep SECONDS | exit CODE\n");
   return 2;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) return usage();
-  const char *c = argv[1];
+  const char* c = argv[1];
   int rc;
-  if (argc == 2 && strcmp(c, "ids") == 0) rc = cmd_ids();
-  else if (argc == 2 && strcmp(c, "maps") == 0) rc = cmd_maps();
-  else if (argc == 2 && strcmp(c, "caps") == 0) rc = cmd_caps();
-  else if (argc == 2 && strcmp(c, "nnp") == 0) rc = cmd_nnp();
-  else if (argc == 2 && strcmp(c, "seccomp") == 0) rc = cmd_seccomp();
-  else if (argc == 2 && strcmp(c, "mounts") == 0) rc = cmd_mounts();
-  else if (argc == 2 && strcmp(c, "hostname") == 0) rc = cmd_hostname();
-  else if (argc == 2 && strcmp(c, "rlimits") == 0) rc = cmd_rlimits();
-  else if (argc == 2 && strcmp(c, "cgroup") == 0) rc = print_lines("/proc/self/cgroup", "cgroup");
-  else if (argc == 2 && strcmp(c, "ns") == 0) rc = cmd_ns();
-  else if (argc == 2 && strcmp(c, "pid") == 0) rc = cmd_pid();
-  else if (argc == 2 && strcmp(c, "cwd") == 0) rc = cmd_cwd();
-  else if (argc == 2 && strcmp(c, "env") == 0) rc = cmd_env();
-  else if (argc == 2 && strcmp(c, "oom") == 0) rc = cmd_oom();
-  else if (argc == 2 && strcmp(c, "personality") == 0) rc = cmd_personality();
-  else if (argc == 2 && strcmp(c, "fds") == 0) rc = cmd_fds();
-  else if (argc == 2 && strcmp(c, "keyring") == 0) rc = cmd_keyring();
-  else if (argc == 3 && strcmp(c, "write") == 0) rc = cmd_write(argv[2]);
-  else if (argc == 3 && strcmp(c, "stat") == 0) rc = cmd_stat(argv[2]);
-  else if (argc >= 3 && strcmp(c, "syscall") == 0) rc = cmd_syscall(argc - 2, argv + 2);
-  else if (argc == 3 && strcmp(c, "sleep") == 0) rc = cmd_sleep(argv[2]);
-  else if (argc == 3 && strcmp(c, "exit") == 0) return atoi(argv[2]);
-  else return usage();
+  if (argc == 2 && strcmp(c, "ids") == 0)
+    rc = cmd_ids();
+  else if (argc == 2 && strcmp(c, "maps") == 0)
+    rc = cmd_maps();
+  else if (argc == 2 && strcmp(c, "caps") == 0)
+    rc = cmd_caps();
+  else if (argc == 2 && strcmp(c, "nnp") == 0)
+    rc = cmd_nnp();
+  else if (argc == 2 && strcmp(c, "seccomp") == 0)
+    rc = cmd_seccomp();
+  else if (argc == 2 && strcmp(c, "mounts") == 0)
+    rc = cmd_mounts();
+  else if (argc == 2 && strcmp(c, "hostname") == 0)
+    rc = cmd_hostname();
+  else if (argc == 2 && strcmp(c, "rlimits") == 0)
+    rc = cmd_rlimits();
+  else if (argc == 2 && strcmp(c, "cgroup") == 0)
+    rc = print_lines("/proc/self/cgroup", "cgroup");
+  else if (argc == 2 && strcmp(c, "ns") == 0)
+    rc = cmd_ns();
+  else if (argc == 2 && strcmp(c, "pid") == 0)
+    rc = cmd_pid();
+  else if (argc == 2 && strcmp(c, "cwd") == 0)
+    rc = cmd_cwd();
+  else if (argc == 2 && strcmp(c, "env") == 0)
+    rc = cmd_env();
+  else if (argc == 2 && strcmp(c, "oom") == 0)
+    rc = cmd_oom();
+  else if (argc == 2 && strcmp(c, "personality") == 0)
+    rc = cmd_personality();
+  else if (argc == 2 && strcmp(c, "fds") == 0)
+    rc = cmd_fds();
+  else if (argc == 2 && strcmp(c, "keyring") == 0)
+    rc = cmd_keyring();
+  else if (argc == 3 && strcmp(c, "write") == 0)
+    rc = cmd_write(argv[2]);
+  else if (argc == 3 && strcmp(c, "stat") == 0)
+    rc = cmd_stat(argv[2]);
+  else if (argc >= 3 && strcmp(c, "syscall") == 0)
+    rc = cmd_syscall(argc - 2, argv + 2);
+  else if (argc == 3 && strcmp(c, "sleep") == 0)
+    rc = cmd_sleep(argv[2]);
+  else if (argc == 3 && strcmp(c, "exit") == 0)
+    return atoi(argv[2]);
+  else
+    return usage();
   if (rc == 2) return usage();
   return rc;
 }

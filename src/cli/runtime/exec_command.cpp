@@ -16,7 +16,9 @@ bool takes_value(const std::string& flag, const std::initializer_list<const char
 
 }  // namespace
 
-const std::vector<std::string>& exec_command_words() { return command_words; }
+const std::vector<std::string>& exec_command_words() {
+  return command_words;
+}
 
 int split_exec_command(int argc, char** argv) {
   int i = 1;
@@ -45,12 +47,14 @@ void add_exec_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& action
   static runtime::ExecOptions opts;
   static std::string process_label, apparmor, cgroup;
   auto* exec = app.add_subcommand("exec", "run a process in a running container");
-  exec->add_option("--console-socket", opts.console_socket, "unix socket that receives the pty master");
+  exec->add_option("--console-socket", opts.console_socket,
+                   "unix socket that receives the pty master");
   exec->add_option("--cwd", opts.cwd, "working directory in the container");
   exec->add_option("-e,--env", opts.env, "environment variable KEY=VALUE")->allow_extra_args(false);
   exec->add_flag("-t,--tty", opts.tty, "allocate a pseudo-terminal");
   exec->add_option("-u,--user", opts.user, "uid[:gid]");
-  exec->add_option("-g,--additional-gids", opts.additional_gids, "additional gid")->allow_extra_args(false);
+  exec->add_option("-g,--additional-gids", opts.additional_gids, "additional gid")
+      ->allow_extra_args(false);
   exec->add_option("-p,--process", opts.process_file, "process.json to run");
   exec->add_flag("-d,--detach", opts.detach, "do not wait for the process");
   exec->add_option("--pid-file", opts.pid_file, "file to write the process pid to");

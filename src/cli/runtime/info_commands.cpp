@@ -46,7 +46,8 @@ std::string align_columns(const std::vector<std::vector<std::string>>& rows) {
 Result<int> print_list(const runtime::RuntimeOptions& rt, const std::string& format, bool quiet) {
   auto ids = BERTH_TRY(runtime::list_container_ids(rt.root));
   nlohmann::json all = nlohmann::json::array();
-  std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
   for (const auto& id : ids) {
     auto state = runtime::load_state(rt.root, id);
     if (!state) continue;
@@ -72,8 +73,8 @@ Result<int> print_list(const runtime::RuntimeOptions& rt, const std::string& for
 }
 
 // `ps` in table form runs the host's ps and keeps the rows of the container's processes.
-Result<int> print_ps(const runtime::RuntimeOptions& rt, const std::string& id, const std::string& format,
-                     const std::vector<std::string>& ps_args) {
+Result<int> print_ps(const runtime::RuntimeOptions& rt, const std::string& id,
+                     const std::string& format, const std::vector<std::string>& ps_args) {
   auto pids = BERTH_TRY(runtime::container_pids(rt, id));
   if (format == "json") {
     std::cout << nlohmann::json(pids).dump() << "\n";
@@ -109,14 +110,17 @@ nlohmann::json features() {
   return {
       {"ociVersionMin", "1.0.0"},
       {"ociVersionMax", "1.1.0"},
-      {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
+      {"hooks",
+       {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
       {"mountOptions",
-       {"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap",
-        "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec",
-        "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",
-        "nosymfollow", "private", "rbind", "rdev", "rexec", "ridmap", "relatime", "remount",
-        "ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent", "slave",
-        "strictatime", "suid", "symfollow", "sync", "unbindable"}},
+       {"async",      "atime",   "bind",       "defaults",      "dev",         "diratime",
+        "dirsync",    "exec",    "idmap",      "iversion",      "lazytime",    "loud",
+        "mand",       "noatime", "nodev",      "nodiratime",    "noexec",      "noiversion",
+        "nolazytime", "nomand",  "norelatime", "nostrictatime", "nosuid",      "nosymfollow",
+        "private",    "rbind",   "rdev",       "rexec",         "ridmap",      "relatime",
+        "remount",    "ro",      "rprivate",   "rshared",       "rslave",      "runbindable",
+        "rw",         "shared",  "silent",     "slave",         "strictatime", "suid",
+        "symfollow",  "sync",    "unbindable"}},
       {"linux",
        {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
         {"capabilities", runtime::all_capability_names()},

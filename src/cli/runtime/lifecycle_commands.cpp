@@ -17,10 +17,12 @@ namespace {
 void add_create_flags(CLI::App* cmd, runtime::CreateOptions& opts) {
   cmd->add_option("-b,--bundle", opts.bundle, "bundle directory (default: current directory)");
   cmd->add_option("--pid-file", opts.pid_file, "file to write the init pid to");
-  cmd->add_option("--console-socket", opts.console_socket, "unix socket that receives the pty master");
+  cmd->add_option("--console-socket", opts.console_socket,
+                  "unix socket that receives the pty master");
   cmd->add_flag("--no-pivot", opts.no_pivot, "use MS_MOVE and chroot instead of pivot_root");
   cmd->add_flag("--no-new-keyring", opts.no_new_keyring, "keep the caller's session keyring");
-  cmd->add_option("--preserve-fds", opts.preserve_fds, "number of extra fds passed in from 3")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--preserve-fds", opts.preserve_fds, "number of extra fds passed in from 3")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("id", opts.id, "container id")->required();
 }
 
@@ -58,8 +60,8 @@ void add_lifecycle_commands(CLI::App& app, runtime::RuntimeOptions& rt, Action& 
       }
       if (detach) return 0;
       int status = created.pty_master
-                       ? runtime::proxy_terminal_until_exit(created.state.pid,
-                                                            created.pty_master.get(), blocked.blocked())
+                       ? runtime::proxy_terminal_until_exit(
+                             created.state.pid, created.pty_master.get(), blocked.blocked())
                        : blocked.forward_until_exit(created.state.pid);
       if (!keep) BERTH_CHECK(runtime::delete_container(rt, create_opts.id, true));
       return status;
@@ -96,7 +98,8 @@ void add_lifecycle_commands(CLI::App& app, runtime::RuntimeOptions& rt, Action& 
       auto r = runtime::delete_container(rt, id, force);
       if (!r && r.error().message.find("does not exist") != std::string::npos) {
         // A create that died before writing its state leaves a directory behind: remove it.
-        if (runtime::validate_container_id(id)) (void)fs::remove_all(runtime::StateDir(rt.root, id).path());
+        if (runtime::validate_container_id(id))
+          (void)fs::remove_all(runtime::StateDir(rt.root, id).path());
         if (force) return 0;
       }
       if (!r) return fail(r.error());
@@ -129,7 +132,8 @@ void add_lifecycle_commands(CLI::App& app, runtime::RuntimeOptions& rt, Action& 
     action = []() -> Result<int> {
       std::string path = fs::join(spec_bundle.empty() ? "." : spec_bundle, "config.json");
       if (fs::exists(path)) return fail_msg("spec: " + quote(path) + " already exists");
-      BERTH_CHECK(fs::write_file_atomic(path, runtime::default_spec(spec_rootless).dump(2) + "\n", 0644));
+      BERTH_CHECK(
+          fs::write_file_atomic(path, runtime::default_spec(spec_rootless).dump(2) + "\n", 0644));
       return 0;
     };
   });

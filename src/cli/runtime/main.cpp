@@ -20,7 +20,9 @@ struct LogOptions {
   bool debug = false;
 };
 
-std::string json_escape(const std::string& s) { return nlohmann::json(s).dump(); }
+std::string json_escape(const std::string& s) {
+  return nlohmann::json(s).dump();
+}
 
 // One line on stderr, and the same in the --log file in the format the caller asked for:
 // containerd and conmon read the last error line from there.
@@ -33,7 +35,8 @@ void report_error(const LogOptions& log, const std::string& message) {
   std::time_t now = std::time(nullptr);
   std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   if (log.format == "json")
-    std::fprintf(f, "{\"level\":\"error\",\"msg\":%s,\"time\":\"%s\"}\n", json_escape(message).c_str(), when);
+    std::fprintf(f, "{\"level\":\"error\",\"msg\":%s,\"time\":\"%s\"}\n",
+                 json_escape(message).c_str(), when);
   else
     std::fprintf(f, "time=\"%s\" level=error msg=%s\n", when, json_escape(message).c_str());
   std::fclose(f);
@@ -61,10 +64,12 @@ int main(int argc, char** argv) {
   std::string rootless = "auto";
   app.add_option("--root", rt.root, "state directory");
   app.add_option("--log", log.path, "log file for errors");
-  app.add_option("--log-format", log.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-format", log.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--debug", log.debug, "debug output");
   app.add_flag("--systemd-cgroup", rt.systemd_cgroup, "use systemd for cgroups");
-  app.add_option("--rootless", rootless, "true, false or auto")->check(CLI::IsMember({"true", "false", "auto"}));
+  app.add_option("--rootless", rootless, "true, false or auto")
+      ->check(CLI::IsMember({"true", "false", "auto"}));
   std::string criu;
   app.add_option("--criu", criu, "ignored: checkpoint/restore is not supported");
 

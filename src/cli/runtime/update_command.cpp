@@ -32,8 +32,11 @@ Result<int64_t> parse_bytes(const std::string& text) {
   for (auto& c : unit) c = static_cast<char>(tolower(c));
   if (!unit.empty() && unit.back() == 'b') unit.pop_back();
   if (!unit.empty() && unit.back() == 'i') unit.pop_back();
-  static const std::pair<const char*, double> kUnits[] = {
-      {"", 1}, {"k", 1024.0}, {"m", 1024.0 * 1024}, {"g", 1024.0 * 1024 * 1024}, {"t", 1024.0 * 1024 * 1024 * 1024}};
+  static const std::pair<const char*, double> kUnits[] = {{"", 1},
+                                                          {"k", 1024.0},
+                                                          {"m", 1024.0 * 1024},
+                                                          {"g", 1024.0 * 1024 * 1024},
+                                                          {"t", 1024.0 * 1024 * 1024 * 1024}};
   for (const auto& [name, factor] : kUnits)
     if (unit == name && value >= 0) return static_cast<int64_t>(value * factor);
   return fail_msg("update: invalid size " + quote(text));
@@ -54,12 +57,12 @@ Result<runtime::Resources> resources_from(const UpdateFlags& f) {
     if (!parsed) return fail(parsed.error().wrap("update: resources"));
     r = *parsed;
   }
-  const std::pair<const std::string*, std::optional<int64_t> runtime::MemoryResources::*> memory[] = {
-      {&f.memory, &runtime::MemoryResources::limit},
-      {&f.memory_swap, &runtime::MemoryResources::swap},
-      {&f.memory_reservation, &runtime::MemoryResources::reservation},
-      {&f.kernel_memory, &runtime::MemoryResources::kernel},
-      {&f.kernel_memory_tcp, &runtime::MemoryResources::kernel_tcp}};
+  const std::pair<const std::string*, std::optional<int64_t> runtime::MemoryResources::*> memory[] =
+      {{&f.memory, &runtime::MemoryResources::limit},
+       {&f.memory_swap, &runtime::MemoryResources::swap},
+       {&f.memory_reservation, &runtime::MemoryResources::reservation},
+       {&f.kernel_memory, &runtime::MemoryResources::kernel},
+       {&f.kernel_memory_tcp, &runtime::MemoryResources::kernel_tcp}};
   for (const auto& [text, field] : memory) {
     if (text->empty()) continue;
     if (!r.memory) r.memory = runtime::MemoryResources{};
