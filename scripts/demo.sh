@@ -15,7 +15,7 @@ cp /bin/busybox "$bundle/rootfs/bin/busybox"
 for applet in sh ls cat id hostname ps mount echo; do ln -s busybox "$bundle/rootfs/bin/$applet"; done
 build/bin/berth-runtime spec --bundle "$bundle"
 jq '.process.terminal = false
-    | .process.args = ["sh", "-c", "echo \"hello from $(hostname): I am $(id -un 2>/dev/null || id -u), pid $$\"; ps; ls /"]' \
+    | .process.args = ["sh", "-c", "echo \"hello from $(hostname): uid $(id -u), pid $$\"; ps; ls /"]' \
   "$bundle/config.json" > "$bundle/config.json.new"
 mv "$bundle/config.json.new" "$bundle/config.json"
 build/bin/berth-runtime --root "$root" run --bundle "$bundle" demo
