@@ -97,6 +97,16 @@ teardown() {
   [ "$(cg_read "$PID" hugetlb hugetlb.2MB.limit_in_bytes hugetlb.2MB.max)" = 4194304 ]
 }
 
+@test "hugetlb limit on a hybrid host without a v1 hugetlb: set on the unified hierarchy" {
+  skip_if_runc "runc cannot set hugetlb limits without a v1 hugetlb hierarchy"
+  [ ! -d /sys/fs/cgroup/hugetlb ] && [ -d /sys/fs/cgroup/unified ] || skip "not a hybrid host without v1 hugetlb"
+  grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers || skip "no hugetlb controller on the unified hierarchy"
+  edit_config '.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
+  start_sleeper
+  path=$(awk -F: '$1 == "0" { print $3 }' "/proc/$PID/cgroup")
+  [ "$(cat "/sys/fs/cgroup/unified$path/hugetlb.2MB.max")" = 4194304 ]
+}
+
 @test "cgroupsPath places the container" {
   CGPARENT="berth-it-cg-$$"
   edit_config --arg p "/$CGPARENT/$CID" '.linux.cgroupsPath = $p | .linux.resources.pids = {limit: 20}'
