@@ -6,6 +6,7 @@ packages=(
   # build
   cmake ninja-build g++ ccache pkg-config clang-format
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev
+  libssl-dev libarchive-dev
   # tests: real binaries and peers
   bats jq python3 busybox-static uidmap runc crun procps util-linux iproute2 strace passwd
   podman conmon docker.io
