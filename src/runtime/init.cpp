@@ -66,12 +66,12 @@ Status enter_cgroup_namespace(const Channel& channel) {
   return {};
 }
 
-// Everything from the go of the runtime to the wait for `start`.
 struct ExecFifo {
   unique_fd path_fd;  // O_PATH, opened before the root changed
   unique_fd proc_fd;  // the host's /proc, to reopen it through
 };
 
+// Everything from the go of the runtime to the wait for `start`.
 Result<ExecFifo> prepare(const InitContext& ctx, const nlohmann::json& go,
                          const std::vector<unique_fd>& go_fds, const std::string& state_json) {
   const Spec& spec = *ctx.spec;
@@ -104,7 +104,7 @@ Result<ExecFifo> prepare(const InitContext& ctx, const nlohmann::json& go,
 
   // A cgroup namespace roots at the cgroup we are in when it is made, and the cgroup filesystem
   // mounted in it shows that root: both wait until the runtime has moved us. Otherwise the move
-  // (an RCU grace period on cgroup v1) goes on while we mount the root.
+  // (it waits for an RCU grace period) goes on while we mount the root.
   bool new_cgroupns = plan.new_flags & CLONE_NEWCGROUP;
   if (new_cgroupns) BERTH_CHECK(enter_cgroup_namespace(*ctx.channel));
   // With a mount namespace, made or joined, the root is set up in it and pivoted into; with
@@ -122,7 +122,7 @@ Result<ExecFifo> prepare(const InitContext& ctx, const nlohmann::json& go,
   } else if (::chroot(ctx.rootfs.c_str()) < 0 || ::chdir("/") < 0) {
     return fail_sys("chroot " + quote(ctx.rootfs));
   }
-  BERTH_CHECK(apply_sysctls(spec.linux.sysctl, plan.new_flags));
+  BERTH_CHECK(apply_sysctls(spec.linux.sysctl));
   if (mount_ns) BERTH_CHECK(finish_rootfs(rootfs));
   if (ctx.process->process.oom_score_adj)
     BERTH_CHECK(set_oom_score_adj(*ctx.process->process.oom_score_adj));

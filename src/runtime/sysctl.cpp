@@ -43,7 +43,7 @@ Status validate_sysctls(const std::map<std::string, std::string>& sysctls, uint6
   return {};
 }
 
-Status apply_sysctls(const std::map<std::string, std::string>& sysctls, uint64_t) {
+Status apply_sysctls(const std::map<std::string, std::string>& sysctls) {
   for (const auto& [key, value] : sysctls) {
     std::string path = "/proc/sys/" + key;
     std::replace(path.begin() + 10, path.end(), '.', '/');

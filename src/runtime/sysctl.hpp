@@ -13,6 +13,6 @@ namespace berth::runtime {
 // kernel.hostname/domainname with uts).
 Status validate_sysctls(const std::map<std::string, std::string>& sysctls, uint64_t new_ns_flags);
 // Writes each under /proc/sys of the container (after pivot_root, before /proc/sys is read-only).
-Status apply_sysctls(const std::map<std::string, std::string>& sysctls, uint64_t new_ns_flags);
+Status apply_sysctls(const std::map<std::string, std::string>& sysctls);
 
 }  // namespace berth::runtime
