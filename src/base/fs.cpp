@@ -100,6 +100,10 @@ Status remove_all(const std::string& path) {
   return remove_at(AT_FDCWD, path, path);
 }
 
+Status remove_all_at(int dir_fd, const std::string& name) {
+  return remove_at(dir_fd, name, name);
+}
+
 bool exists(const std::string& path) {
   return ::access(path.c_str(), F_OK) == 0;
 }

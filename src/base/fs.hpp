@@ -17,6 +17,8 @@ Status write_file_atomic(const std::string& path, const std::string& data, mode_
 Status mkdir_p(const std::string& path, mode_t mode);
 // Removes a tree without following symlinks; a missing path is not an error.
 Status remove_all(const std::string& path);
+// The same for name relative to an open directory.
+Status remove_all_at(int dir_fd, const std::string& name);
 bool exists(const std::string& path);
 std::string dirname(const std::string& path);
 std::string basename(const std::string& path);

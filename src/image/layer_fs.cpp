@@ -1,11 +1,11 @@
 #include "image/layer_fs.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/fs.hpp"
 #include "base/syscalls.hpp"
 
 namespace berth::image::layer_fs {
@@ -20,41 +20,10 @@ std::string proc_path(int dir_fd, const std::string& name) {
   return p;
 }
 
-Status remove_children(int dir_fd, const std::string& name) {
-  auto fd = BERTH_TRY(sys::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
-  int listing = ::dup(fd.get());
-  if (listing < 0) return fail_sys("dup " + quote(name));
-  DIR* dir = ::fdopendir(listing);
-  if (dir == nullptr) {
-    ::close(listing);
-    return fail_sys("opendir " + quote(name));
-  }
-  Status status;
-  while (status) {
-    errno = 0;
-    struct dirent* d = ::readdir(dir);
-    if (d == nullptr) {
-      if (errno != 0) status = fail_sys("readdir " + quote(name));
-      break;
-    }
-    std::string child = d->d_name;
-    if (child == "." || child == "..") continue;
-    status = remove(fd.get(), child);
-  }
-  ::closedir(dir);
-  return status;
-}
-
 }  // namespace
 
 Status remove(int dir_fd, const std::string& name) {
-  if (::unlinkat(dir_fd, name.c_str(), 0) == 0 || errno == ENOENT) return {};
-  if (errno != EISDIR) return fail_sys("unlink " + quote(name));
-  if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) == 0) return {};
-  if (errno != ENOTEMPTY && errno != EEXIST) return fail_sys("rmdir " + quote(name));
-  BERTH_CHECK(remove_children(dir_fd, name));
-  if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) < 0) return fail_sys("rmdir " + quote(name));
-  return {};
+  return fs::remove_all_at(dir_fd, name);
 }
 
 Status create_replacing(int dir_fd, const std::string& name, const std::string& what,
