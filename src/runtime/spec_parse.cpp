@@ -3,6 +3,7 @@
 
 #include "base/fs.hpp"
 #include "base/json_reader.hpp"
+#include "base/json_text.hpp"
 #include "runtime/spec.hpp"
 
 namespace berth::runtime {
@@ -430,17 +431,7 @@ Result<Spec> load_spec(const std::string& bundle_dir) {
   auto path = fs::join(bundle_dir, "config.json");
   auto text = fs::read_file(path);
   if (!text) return fail(text.error());
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded()) {
-    // Re-parse with exceptions on only to get the position of the syntax error.
-    try {
-      auto strict = nlohmann::json::parse(*text);
-      (void)strict;
-    } catch (const nlohmann::json::parse_error& e) {
-      return fail_msg(path + ": invalid JSON at byte " + std::to_string(e.byte));
-    }
-    return fail_msg(path + ": invalid JSON");
-  }
+  auto j = BERTH_TRY(parse_json_text(*text, path));
   auto spec = parse_spec(j);
   if (!spec) return fail(spec.error().wrap(path));
   return spec;
