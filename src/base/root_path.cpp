@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "base/strings.hpp"
 #include "base/syscalls.hpp"
 
 namespace berth::root_path {
@@ -16,14 +17,8 @@ constexpr uint64_t kResolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 
 std::vector<std::string> components(const std::string& path) {
   std::vector<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    std::string part = path.substr(i, j - i);
-    if (!part.empty() && part != ".") out.push_back(part);
-    i = j + 1;
-  }
+  for (auto& part : split(path, '/'))
+    if (!part.empty() && part != ".") out.push_back(std::move(part));
   return out;
 }
 

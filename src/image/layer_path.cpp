@@ -2,22 +2,19 @@
 
 #include <vector>
 
+#include "base/strings.hpp"
+
 namespace berth::image {
 
 Result<std::string> clean_layer_path(const std::string& name) {
   std::vector<std::string> parts;
-  size_t i = 0;
-  while (i <= name.size()) {
-    size_t j = name.find('/', i);
-    if (j == std::string::npos) j = name.size();
-    std::string part = name.substr(i, j - i);
+  for (auto& part : split(name, '/')) {
     if (part == "..") {
       if (parts.empty()) return fail_msg("escapes the target");
       parts.pop_back();
     } else if (!part.empty() && part != ".") {
       parts.push_back(std::move(part));
     }
-    i = j + 1;
   }
   std::string out;
   for (const auto& p : parts) {

@@ -11,6 +11,7 @@
 
 #include "base/fs.hpp"
 #include "base/root_path.hpp"
+#include "base/strings.hpp"
 #include "base/syscalls.hpp"
 #include "runtime/cgroups/path.hpp"
 #include "runtime/mount_fd.hpp"
@@ -60,12 +61,7 @@ Status mount_cgroup2(const CgroupMount& m) {
 // "cpu,cpuacct" is reachable as "cpu" and "cpuacct" too, as on the host.
 Status link_aliases(int dir_fd, const std::string& name, const std::string& destination) {
   if (name.find(',') == std::string::npos) return {};
-  size_t i = 0;
-  while (i < name.size()) {
-    size_t j = name.find(',', i);
-    if (j == std::string::npos) j = name.size();
-    std::string alias = name.substr(i, j - i);
-    i = j + 1;
+  for (const auto& alias : split(name, ',')) {
     if (::symlinkat(name.c_str(), dir_fd, alias.c_str()) < 0 && errno != EEXIST)
       return fail_sys("symlink " + quote(destination + "/" + alias));
   }

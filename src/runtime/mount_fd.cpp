@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "base/root_path.hpp"
+#include "base/strings.hpp"
 #include "base/syscalls.hpp"
 
 namespace berth::runtime::mount_fd {
@@ -115,12 +116,7 @@ Status bind_host(const std::string& host_path, int target_fd, uint64_t set, uint
 Result<unique_fd> new_tmpfs(uint64_t attrs, const std::string& options) {
   unique_fd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
   if (!fs) return fail_sys("fsopen tmpfs");
-  size_t i = 0;
-  while (i < options.size()) {
-    size_t j = options.find(',', i);
-    if (j == std::string::npos) j = options.size();
-    std::string opt = options.substr(i, j - i);
-    i = j + 1;
+  for (const auto& opt : split(options, ',')) {
     if (opt.empty()) continue;
     auto eq = opt.find('=');
     int r = eq == std::string::npos

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "base/fs.hpp"
+#include "base/strings.hpp"
 #include "runtime/cgroups/systemd_path.hpp"
 
 namespace berth::runtime::cgroups {
@@ -10,12 +11,7 @@ namespace berth::runtime::cgroups {
 std::string clean_path(const std::string& path) {
   bool absolute = !path.empty() && path.front() == '/';
   std::vector<std::string> parts;
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t end = path.find('/', pos);
-    if (end == std::string::npos) end = path.size();
-    std::string part = path.substr(pos, end - pos);
-    pos = end + 1;
+  for (auto& part : split(path, '/')) {
     if (part.empty() || part == ".") continue;
     if (part == "..") {
       if (!parts.empty()) parts.pop_back();

@@ -1,0 +1,12 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace berth {
+
+// Splits at every separator; empty parts are kept ("a,,b" gives "a", "", "b"; "" gives "").
+std::vector<std::string> split(std::string_view text, char separator);
+
+}  // namespace berth
