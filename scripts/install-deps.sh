@@ -6,10 +6,11 @@ packages=(
   # build
   cmake ninja-build g++ ccache pkg-config clang-format
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev
-  libssl-dev libarchive-dev
+  libssl-dev libarchive-dev libcurl4-openssl-dev libsqlite3-dev
   # tests: real binaries and peers
   bats jq python3 busybox-static uidmap runc crun procps util-linux iproute2 strace passwd
   podman conmon docker.io
+  docker-registry skopeo umoci apache2-utils openssl fuse-overlayfs
 )
 
 missing=()
