@@ -1,5 +1,7 @@
 #include "image/manifest_fetch.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "image/manifest.hpp"
 #include "image/media_types.hpp"
 #include "image/registry_error.hpp"
@@ -12,6 +14,12 @@ std::string without_parameters(std::string_view content_type) {
   content_type = content_type.substr(0, content_type.find(';'));
   while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
   return std::string(content_type);
+}
+
+// Registries that send schema 1 with another Content-Type (application/json) still say so inside.
+bool declares_schema1(std::string_view bytes) {
+  auto j = nlohmann::json::parse(bytes, nullptr, false);
+  return j.is_object() && j.contains("schemaVersion") && j["schemaVersion"] == 1;
 }
 
 }  // namespace
@@ -49,7 +57,7 @@ Result<FetchedManifest> fetch_manifest(RegistrySession& session, HttpClient& cli
   if (response->status != 200) return fail(response_error("GET", url, *response).wrap(what));
 
   m.media_type = without_parameters(response->header("content-type").value_or(""));
-  if (media_type::is_schema1(m.media_type))
+  if (media_type::is_schema1(m.media_type) || declares_schema1(m.bytes))
     return fail_msg(
         what +
         ": schema 1 manifests are not supported; push the image again with a current client");

@@ -321,31 +321,6 @@ TEST_F(RegistryTest, AnUnknownTagIsNamed) {
   EXPECT_NE(pulled.error().what().find("not found"), std::string::npos) << pulled.error().what();
 }
 
-TEST_F(RegistryTest, AnOversizedManifestIsRefusedWhileStreaming) {
-  start();
-  Image img = single_image();
-  skopeo_push(dir_ / "layout", "1", "test:1");
-  // A manifest of 5 MiB, made big by an annotation.
-  auto manifest = nlohmann::json::parse(img.manifest.bytes);
-  manifest["annotations"] = {{"padding", std::string(5 << 20, 'p')}};
-  const std::string bytes = manifest.dump();
-  berth::image::HttpClient client(berth::image::TlsSettings{});
-  auto put = client.send({.method = "PUT",
-                          .url = registry_.url() + "/v2/test/manifests/huge",
-                          .headers = {"Content-Type: application/vnd.oci.image.manifest.v1+json"},
-                          .body = bytes});
-  ASSERT_TRUE(put) << put.error().what();
-  if (put->status != 201)
-    GTEST_SKIP() << "this registry refuses large manifests itself: " << put->status << " "
-                 << put->body;
-
-  auto pulled = pull_image(*store_, ref("test:huge"), kAmd64, config_, nullptr);
-  ASSERT_FALSE(pulled);
-  EXPECT_NE(pulled.error().what().find("larger than the 4194304 bytes allowed"), std::string::npos)
-      << pulled.error().what();
-  EXPECT_FALSE(store_->has(sha256_of(bytes)));
-}
-
 TEST_F(RegistryTest, ResumesAnInterruptedDownloadWithARangeRequest) {
   start();
   Image img = single_image();
