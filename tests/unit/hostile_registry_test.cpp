@@ -198,3 +198,20 @@ TEST_F(HostileRegistryTest, BearerTokenRedirectedBlobsAndAnIgnoredRange) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(HostileRegistryTest, AnUnreachableRegistryNamesEveryEndpointTried) {
+  const std::string host = "127.0.0.1:" + std::to_string(free_port());
+  auto pulled =
+      pull_image(*store_, parse_reference(host + "/test:1").value(), amd64(), config_, nullptr);
+  ASSERT_FALSE(pulled);
+  const std::string e = pulled.error().what();
+  EXPECT_EQ(
+      e.find("pull " + host + "/test:1: registry " + host + ": GET https://" + host + "/v2/: "), 0u)
+      << e;
+  EXPECT_NE(e.find("GET http://" + host + "/v2/: "), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+}
+
+}  // namespace
