@@ -1,0 +1,32 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/error.hpp"
+#include "cli/berth/context.hpp"
+
+namespace berth::cli {
+
+// What the chosen subcommand does, run once the global flags are known. The value is the exit
+// status; an error is printed as one line and exits 1, as docker's do.
+using Action = std::function<Result<int>(Context&)>;
+
+// Each adder registers its verbs on `top` (docker pull) and, where Docker has one, on the
+// management command `image` (docker image pull) with the same flags.
+void add_pull_push_commands(CLI::App& top, CLI::App& image, Action& action);
+void add_image_list_command(CLI::App& top, CLI::App& image, Action& action);
+void add_image_commands(CLI::App& top, CLI::App& image, Action& action);
+void add_archive_commands(CLI::App& top, CLI::App& image, Action& action);
+void add_login_commands(CLI::App& top, Action& action);
+void add_image_mount_commands(CLI::App& image, Action& action);
+void add_system_commands(CLI::App& top, CLI::App& system, Action& action);
+
+// Prints JSON as docker inspect does: an array, indented by four spaces, or each item through
+// --format.
+Result<int> print_inspect(const nlohmann::json& items, const std::string& format);
+
+}  // namespace berth::cli

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "engine/daemon_config.hpp"
+#include "engine/image_service.hpp"
+#include "engine/paths.hpp"
+
+namespace berth::cli {
+
+// The global flags, before they are merged with daemon.json and the defaults.
+struct GlobalOptions {
+  std::string data_root;
+  std::string exec_root;
+  std::string config_dir;   // Docker's --config: where config.json (credentials) lives
+  std::string config_file;  // daemon.json
+  std::vector<std::string> insecure_registries;
+  bool debug = false;
+};
+
+// What every command works with: the resolved paths and configuration, and the services, opened
+// on first use so that `berth version` touches no state.
+class Context {
+ public:
+  static Result<std::unique_ptr<Context>> make(const GlobalOptions& options);
+
+  const engine::Paths& paths() const { return paths_; }
+  const engine::DaemonConfig& daemon_config() const { return daemon_; }
+  bool rootless() const { return rootless_; }
+  const image::RegistryConfig& registry_config() const { return registry_; }
+  Result<engine::ImageService*> images();
+
+ private:
+  engine::Paths paths_;
+  engine::DaemonConfig daemon_;
+  bool rootless_ = false;
+  image::RegistryConfig registry_;
+  std::unique_ptr<engine::ImageService> images_;
+};
+
+}  // namespace berth::cli

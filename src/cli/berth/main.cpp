@@ -1,0 +1,54 @@
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/berth/commands.hpp"
+#include "cli/berth/context.hpp"
+
+int main(int argc, char** argv) {
+  using namespace berth;
+  CLI::App app{"berth: containers, rootless first"};
+  app.require_subcommand(1);
+  app.set_version_flag("-v,--version", "berth version 0.1.0");
+
+  cli::GlobalOptions global;
+  app.add_option("--data-root", global.data_root, "where images, layers and volumes are kept");
+  app.add_option("--exec-root", global.exec_root, "where run state is kept");
+  app.add_option("--config", global.config_dir, "folder of the client's config.json");
+  app.add_option("--config-file", global.config_file, "daemon.json to read");
+  app.add_option("--insecure-registry", global.insecure_registries,
+                 "registry (host:port or CIDR) reached over plain HTTP");
+  app.add_flag("-D,--debug", global.debug, "debug output");
+
+  cli::Action action;
+  CLI::App* image = app.add_subcommand("image", "manage images");
+  image->require_subcommand(1);
+  CLI::App* system = app.add_subcommand("system", "manage berth");
+  system->require_subcommand(1);
+  cli::add_pull_push_commands(app, *image, action);
+  cli::add_image_list_command(app, *image, action);
+  cli::add_image_commands(app, *image, action);
+  cli::add_archive_commands(app, *image, action);
+  cli::add_login_commands(app, action);
+  cli::add_image_mount_commands(*image, action);
+  cli::add_system_commands(app, *system, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 125;  // Docker's status for a command line it cannot parse
+  }
+  auto ctx = cli::Context::make(global);
+  if (!ctx) {
+    std::fprintf(stderr, "Error: %s\n", ctx.error().what().c_str());
+    return 125;
+  }
+  auto status = action(**ctx);
+  if (!status) {
+    std::fprintf(stderr, "Error: %s\n", status.error().what().c_str());
+    return 1;
+  }
+  return *status;
+}
