@@ -326,3 +326,27 @@ dk_logs_equal() { [[ "$(dk logs "$1" 2>&1)" == "$2" ]]; }
   [ "$output" = "" ]
   [ "$(runtime_state_names)" = "" ]
 }
+
+@test "docker save archives load into berth, and berth save archives load into docker" {
+  local berth=("$BERTH_BUILD/bin/berth" --data-root "$T/berth-data" --exec-root "$T/berth-exec" --config "$T/berth-client")
+  dk save -o "$T/from-docker.tar" "$DK_IMAGE"
+  run "${berth[@]}" load -i "$T/from-docker.tar"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "Loaded image: $DK_IMAGE" ]]
+  dk_id=$(dk image inspect -f '{{.Id}}' "$DK_IMAGE")
+  [ "$("${berth[@]}" image inspect --format '{{.Id}}' "$DK_IMAGE")" == "$dk_id" ]
+
+  "${berth[@]}" tag "$DK_IMAGE" berth-made:2
+  "${berth[@]}" save -o "$T/from-berth.tar" berth-made:2
+  run dk load -i "$T/from-berth.tar"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Loaded image: berth-made:2"* ]]
+  [ "$(dk image inspect -f '{{.Id}}' berth-made:2)" == "$dk_id" ]
+  dk_out run --rm "${DK_RUN_OPTS[@]}" berth-made:2 echo loaded from berth
+  [ "$output" = "loaded from berth" ]
+  dk rmi berth-made:2 >/dev/null
+  run "${berth[@]}" image check
+  [ "$status" -eq 0 ]
+}

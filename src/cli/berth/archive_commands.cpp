@@ -127,7 +127,8 @@ void add_import(CLI::App& parent, Action& action) {
   CLI::App* cmd = parent.add_subcommand("import", "make an image from a root filesystem tarball");
   cmd->add_option("FILE", flags->source, "tarball, or - for stdin")->required();
   cmd->add_option("REPOSITORY", flags->name, "name[:tag] for the image");
-  cmd->add_option("-c,--change", flags->changes, "Dockerfile instruction to apply");
+  cmd->add_option("-c,--change", flags->changes, "Dockerfile instruction to apply")
+      ->allow_extra_args(false);
   cmd->add_option("-m,--message", flags->message, "commit message");
   cmd->add_option("--platform", flags->platform, "os/arch[/variant] of the image");
   cmd->callback(

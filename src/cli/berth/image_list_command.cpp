@@ -201,7 +201,8 @@ void add_list(CLI::App& parent, const std::string& name, Action& action) {
   cmd->add_flag("-q,--quiet", flags->quiet, "only image ids");
   cmd->add_flag("--digests", flags->digests, "show digests");
   cmd->add_flag("--no-trunc", flags->no_trunc, "full ids");
-  cmd->add_option("-f,--filter", flags->filters, "dangling=, reference=, before=, since=, label=");
+  cmd->add_option("-f,--filter", flags->filters, "dangling=, reference=, before=, since=, label=")
+      ->allow_extra_args(false);
   cmd->add_option("--format", flags->format, "Go template, or table TEMPLATE");
   cmd->callback([flags, &action] { action = [flags](Context& c) { return run_list(c, *flags); }; });
 }

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   app.add_option("--config", global.config_dir, "folder of the client's config.json");
   app.add_option("--config-file", global.config_file, "daemon.json to read");
   app.add_option("--insecure-registry", global.insecure_registries,
-                 "registry (host:port or CIDR) reached over plain HTTP");
+                 "registry (host:port or CIDR) reached over plain HTTP")
+      ->allow_extra_args(false);
   app.add_flag("-D,--debug", global.debug, "debug output");
 
   cli::Action action;
