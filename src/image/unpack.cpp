@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/syscalls.hpp"
+#include "image/digesting_stream.hpp"
 #include "image/layer_writer.hpp"
 
 namespace berth::image {
@@ -39,12 +40,39 @@ Result<ArchivePtr> open_reader(int tar_fd) {
   return a;
 }
 
+la_ssize_t read_stream(archive* a, void* stream, const void** buffer) {
+  auto data = static_cast<DigestingStream*>(stream)->read();
+  if (!data) {
+    archive_set_error(a, data.error().errno_value, "%s", data.error().what().c_str());
+    return -1;
+  }
+  *buffer = data->data();
+  return static_cast<la_ssize_t>(data->size());
+}
+
+// A tar reader over a stream that is decompressed already.
+Result<ArchivePtr> open_tar_reader(DigestingStream& stream) {
+  ArchivePtr a(archive_read_new());
+  if (!a) return fail_msg("archive_read_new: out of memory");
+  archive_read_support_format_tar(a.get());
+  if (archive_read_open(a.get(), &stream, nullptr, read_stream, nullptr) != ARCHIVE_OK)
+    return fail_msg("read layer: " + archive_why(a.get()));
+  return a;
+}
+
 }  // namespace
 
 Result<UnpackStats> unpack_layer(int tar_fd, const std::string& target_dir,
                                  const UnpackOptions& opts) {
   auto root = BERTH_TRY(sys::open(target_dir, O_PATH | O_DIRECTORY));
-  auto reader = BERTH_TRY(open_reader(tar_fd));
+  std::unique_ptr<DigestingStream> stream;
+  ArchivePtr reader;
+  if (opts.digests) {
+    stream = BERTH_TRY(DigestingStream::open(tar_fd));
+    reader = BERTH_TRY(open_tar_reader(*stream));
+  } else {
+    reader = BERTH_TRY(open_reader(tar_fd));
+  }
   LayerWriter writer(root.get(), opts);
   UnpackStats stats;
   std::string last;
@@ -63,6 +91,11 @@ Result<UnpackStats> unpack_layer(int tar_fd, const std::string& target_dir,
     ++stats.entries;
   }
   BERTH_CHECK(writer.finish());
+  if (stream) {
+    auto digests = BERTH_TRY(stream->finish());
+    stats.blob_digest = digests.blob;
+    stats.diff_id = digests.diff_id;
+  }
   return stats;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/error.hpp"
+#include "image/digest.hpp"
 
 namespace berth::image {
 
@@ -17,11 +19,16 @@ enum class WhiteoutFormat {
 struct UnpackOptions {
   WhiteoutFormat whiteouts = WhiteoutFormat::overlay_root;
   bool keep_ownership = true;  // chown as in the tar; needs root (in its user namespace)
+  bool digests = false;        // fill UnpackStats' blob_digest and diff_id
 };
 
 struct UnpackStats {
   uint64_t entries = 0;
   uint64_t bytes = 0;
+  // With UnpackOptions::digests: sha256 of the whole stream as read, and as decompressed (the
+  // layer's diff id), bytes after the tar's end included.
+  std::optional<Digest> blob_digest;
+  std::optional<Digest> diff_id;
 };
 
 // Reads a tar stream (plain, gzip, zstd, xz or bzip2) from tar_fd and writes it under target_dir,

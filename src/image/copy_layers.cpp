@@ -1,0 +1,228 @@
+#include "image/copy_layers.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/openat2.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "base/fs.hpp"
+#include "base/syscalls.hpp"
+#include "image/dir_tree.hpp"
+
+namespace berth::image::copy_layers {
+
+namespace {
+
+struct Context {
+  int rootfs_fd;
+  std::string shown;
+  bool root = ::geteuid() == 0;
+  std::map<std::pair<dev_t, ino_t>, std::string> linked;  // first copy of each hard-linked inode
+};
+
+std::string entry_path(int dir_fd, const std::string& name) {
+  return sys::fd_path(dir_fd) + "/" + name;
+}
+
+bool overlay_key(const std::string& key) {
+  return key.starts_with("trusted.overlay.") || key.starts_with("user.overlay.");
+}
+
+std::optional<std::string> get_xattr(const std::string& path, const char* key) {
+  char buf[16];
+  ssize_t n = ::lgetxattr(path.c_str(), key, buf, sizeof(buf));
+  if (n < 0) return std::nullopt;
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+bool is_whiteout(int dir_fd, const std::string& name, const struct stat& st) {
+  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) return true;
+  if (!S_ISREG(st.st_mode) || st.st_size != 0) return false;
+  std::string path = entry_path(dir_fd, name);
+  return get_xattr(path, "user.overlay.whiteout") || get_xattr(path, "trusted.overlay.whiteout");
+}
+
+bool is_opaque(int dir_fd, const std::string& name) {
+  std::string path = entry_path(dir_fd, name);
+  return get_xattr(path, "trusted.overlay.opaque") == "y" ||
+         get_xattr(path, "user.overlay.opaque") == "y";
+}
+
+Result<std::vector<std::string>> names_in(int fd, const std::string& shown) {
+  int copy = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (copy < 0) return fail_sys("open " + quote(shown));
+  DIR* dir = ::fdopendir(copy);
+  if (dir == nullptr) {
+    ::close(copy);
+    return fail_sys("opendir " + quote(shown));
+  }
+  std::vector<std::string> names;
+  while (auto* ent = ::readdir(dir)) {
+    std::string name = ent->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  ::closedir(dir);
+  return names;
+}
+
+Status copy_xattrs(int src_dir, int dst_dir, const std::string& name, const std::string& shown) {
+  std::string src = entry_path(src_dir, name);
+  std::string dst = entry_path(dst_dir, name);
+  ssize_t size = ::llistxattr(src.c_str(), nullptr, 0);
+  if (size <= 0) return {};
+  std::string keys(static_cast<size_t>(size), '\0');
+  size = ::llistxattr(src.c_str(), keys.data(), keys.size());
+  if (size < 0) return fail_sys("listxattr " + quote(shown));
+  keys.resize(static_cast<size_t>(size));
+  for (size_t at = 0; at < keys.size();) {
+    std::string key = keys.c_str() + at;
+    at += key.size() + 1;
+    if (key.empty() || overlay_key(key)) continue;
+    ssize_t n = ::lgetxattr(src.c_str(), key.c_str(), nullptr, 0);
+    if (n < 0) continue;
+    std::string value(static_cast<size_t>(n), '\0');
+    n = ::lgetxattr(src.c_str(), key.c_str(), value.data(), value.size());
+    if (n < 0) continue;
+    value.resize(static_cast<size_t>(n));
+    if (::lsetxattr(dst.c_str(), key.c_str(), value.data(), value.size(), 0) < 0 &&
+        errno != EPERM && errno != ENOTSUP)
+      return fail_sys("setxattr " + key + " on " + quote(shown));
+  }
+  return {};
+}
+
+// Owner, xattrs, mode and times of name in dst_dir as st says; mode after chown, which clears
+// set-id bits.
+Status copy_metadata(const Context& ctx, int src_dir, int dst_dir, const std::string& name,
+                     const struct stat& st, const std::string& shown) {
+  if (::fchownat(dst_dir, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+      (ctx.root || errno != EPERM))
+    return fail_sys("chown " + quote(shown));
+  BERTH_CHECK(copy_xattrs(src_dir, dst_dir, name, shown));
+  if (!S_ISLNK(st.st_mode) && ::fchmodat(dst_dir, name.c_str(), st.st_mode & 07777, 0) < 0)
+    return fail_sys("chmod " + quote(shown));
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  if (::utimensat(dst_dir, name.c_str(), times, AT_SYMLINK_NOFOLLOW) < 0)
+    return fail_sys("utimes " + quote(shown));
+  return {};
+}
+
+Status copy_data(int src, int dst, const std::string& shown) {
+  if (::ioctl(dst, FICLONE, src) == 0) return {};
+  for (;;) {
+    ssize_t n = ::copy_file_range(src, nullptr, dst, nullptr, 1 << 30, 0);
+    if (n == 0) return {};
+    if (n > 0) continue;
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+      return fail_sys("copy " + quote(shown));
+    break;
+  }
+  char buf[1 << 16];
+  for (;;) {
+    auto n = BERTH_TRY(sys::read_some(src, buf, sizeof(buf)));
+    if (n == 0) return {};
+    BERTH_CHECK(sys::write_all(dst, buf, n));
+  }
+}
+
+Status link_to_first(Context& ctx, const std::string& first, int dst_dir, const std::string& name,
+                     const std::string& shown) {
+  auto source = BERTH_TRY(sys::openat2(ctx.rootfs_fd, first, O_PATH | O_NOFOLLOW,
+                                       RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS));
+  if (::linkat(source.get(), "", dst_dir, name.c_str(), AT_EMPTY_PATH) == 0) return {};
+  if (::linkat(AT_FDCWD, sys::fd_path(source.get()).c_str(), dst_dir, name.c_str(),
+               AT_SYMLINK_FOLLOW) < 0)
+    return fail_sys("link " + quote(shown));
+  return {};
+}
+
+Status copy_entry(Context& ctx, int src_dir, int dst_dir, const std::string& name,
+                  const std::string& rel, const struct stat& st) {
+  const std::string shown = ctx.shown + "/" + rel;
+  if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+    auto [it, first] = ctx.linked.try_emplace({st.st_dev, st.st_ino}, rel);
+    if (!first) return link_to_first(ctx, it->second, dst_dir, name, shown);
+  }
+  if (S_ISREG(st.st_mode)) {
+    auto src = BERTH_TRY(sys::openat(src_dir, name, O_RDONLY | O_NOFOLLOW));
+    auto dst = BERTH_TRY(
+        sys::openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, st.st_mode & 0700));
+    BERTH_CHECK(copy_data(src.get(), dst.get(), shown));
+  } else if (S_ISLNK(st.st_mode)) {
+    std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+    ssize_t n = ::readlinkat(src_dir, name.c_str(), target.data(), target.size());
+    if (n < 0) return fail_sys("readlink " + quote(shown));
+    target.resize(static_cast<size_t>(n));
+    if (::symlinkat(target.c_str(), dst_dir, name.c_str()) < 0)
+      return fail_sys("symlink " + quote(shown));
+  } else if (::mknodat(dst_dir, name.c_str(), st.st_mode & S_IFMT, st.st_rdev) < 0) {
+    return fail_sys("mknod " + quote(shown));
+  }
+  return copy_metadata(ctx, src_dir, dst_dir, name, st, shown);
+}
+
+Status apply_dir(Context& ctx, int src_dir, int dst_dir, const std::string& rel) {
+  auto names = BERTH_TRY(names_in(src_dir, ctx.shown + "/" + rel));
+  for (const auto& name : names) {
+    const std::string child = rel.empty() ? name : rel + "/" + name;
+    const std::string shown = ctx.shown + "/" + child;
+    struct stat st;
+    if (::fstatat(src_dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+      return fail_sys("stat " + quote(shown));
+    struct stat existing;
+    bool exists = ::fstatat(dst_dir, name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
+    if (is_whiteout(src_dir, name, st)) {
+      if (exists) BERTH_CHECK(dir_tree::remove(dst_dir, name, shown));
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      if (exists) BERTH_CHECK(dir_tree::remove(dst_dir, name, shown));
+      BERTH_CHECK(copy_entry(ctx, src_dir, dst_dir, name, child, st));
+      continue;
+    }
+    // A directory merges with the one below, unless opaque; it replaces anything else.
+    if (exists && (!S_ISDIR(existing.st_mode) || is_opaque(src_dir, name))) {
+      BERTH_CHECK(dir_tree::remove(dst_dir, name, shown));
+      exists = false;
+    }
+    if (!exists && ::mkdirat(dst_dir, name.c_str(), 0700) < 0)
+      return fail_sys("mkdir " + quote(shown));
+    if (exists && ::fchmodat(dst_dir, name.c_str(), 0700, 0) < 0)
+      return fail_sys("chmod " + quote(shown));
+    auto src_sub = BERTH_TRY(sys::openat(src_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    auto dst_sub = BERTH_TRY(sys::openat(dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    BERTH_CHECK(apply_dir(ctx, src_sub.get(), dst_sub.get(), child));
+    BERTH_CHECK(copy_metadata(ctx, src_dir, dst_dir, name, st, shown));
+  }
+  return {};
+}
+
+}  // namespace
+
+Status apply(int layer_fd, int rootfs_fd, const std::string& shown_layer) {
+  Context ctx{rootfs_fd, shown_layer, ::geteuid() == 0, {}};
+  BERTH_CHECK(apply_dir(ctx, layer_fd, rootfs_fd, ""));
+  // The root takes the layer root's owner, mode and times, as the layer's "./" entry said.
+  struct stat st;
+  if (::fstat(layer_fd, &st) < 0) return fail_sys("stat " + quote(shown_layer));
+  if (::fchown(rootfs_fd, st.st_uid, st.st_gid) < 0 && (ctx.root || errno != EPERM))
+    return fail_sys("chown root of " + quote(shown_layer));
+  if (::fchmod(rootfs_fd, st.st_mode & 07777) < 0)
+    return fail_sys("chmod root of " + quote(shown_layer));
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  if (::futimens(rootfs_fd, times) < 0) return fail_sys("utimes root of " + quote(shown_layer));
+  return {};
+}
+
+}  // namespace berth::image::copy_layers
