@@ -73,6 +73,7 @@ class ImageStore {
   // layer dir missing for a recorded image, a blob that is not what its name says
   // (ContentStore::check), leftovers. Empty = consistent.
   Result<std::vector<std::string>> check() const;
+  // Called with the store's lock held: it must not call back into the store.
   std::function<bool(const Digest&)> in_use;
 
   // Layer chain ids of a recorded image, lowest first (for Snapshotter::prepare).
