@@ -113,11 +113,22 @@ Result<Db> Db::open(const std::string& path) {
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   BERTH_CHECK(db.exec("PRAGMA foreign_keys = ON"));
-  auto mode = BERTH_TRY(db.prepare("PRAGMA journal_mode = WAL"));
-  if (!BERTH_TRY(mode.step()) || mode.column_text(0) != "wal")
-    return fail_msg("sqlite " + quote(path) + ": journal_mode = WAL: refused (got " +
-                    quote(mode.column_text(0)) + ")");
-  return db;
+  // Switching a new database to WAL takes a lock that the busy handler does not wait for, as when
+  // two processes open it at once: retry for as long as the busy timeout.
+  for (int waited_ms = 0;; waited_ms += 10) {
+    auto mode = BERTH_TRY(db.prepare("PRAGMA journal_mode = WAL"));
+    auto row = mode.step();
+    if (row) {
+      if (!*row || mode.column_text(0) != "wal")
+        return fail_msg("sqlite " + quote(path) + ": journal_mode = WAL: refused (got " +
+                        quote(mode.column_text(0)) + ")");
+      return db;
+    }
+    int code = sqlite3_errcode(raw) & 0xff;
+    if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || waited_ms >= kBusyTimeoutMs)
+      return fail(row.error());
+    ::usleep(10000);
+  }
 }
 
 Db::Db(Db&& other) noexcept

@@ -19,8 +19,9 @@ bool range_starts_at(const std::string& content_range, uint64_t offset) {
 
 }  // namespace
 
-Result<bool> download_blob(RegistrySession& session, HttpClient& client, const ContentStore& store,
-                           const Descriptor& blob, const BlobTransferOptions& options) {
+static Result<bool> download(RegistrySession& session, HttpClient& client,
+                             const ContentStore& store, const Descriptor& blob,
+                             const BlobTransferOptions& options, bool again) {
   const std::string what = "blob " + blob.digest.str() + " of " + session.name();
   if (blob.size < 0) return fail_msg(what + ": negative size " + std::to_string(blob.size));
   const uint64_t size = static_cast<uint64_t>(blob.size);
@@ -28,6 +29,7 @@ Result<bool> download_blob(RegistrySession& session, HttpClient& client, const C
   auto writer = store.writer(blob.digest, size);
   if (!writer) return fail(writer.error().wrap(what));
   if (writer->exists()) return false;
+  const uint64_t kept = writer->offset();
 
   ByteReporter reporter(options, "Downloading", size);
   const std::string url = session.repository_url() + "/blobs/" + blob.digest.str();
@@ -104,10 +106,20 @@ Result<bool> download_blob(RegistrySession& session, HttpClient& client, const C
                                  " attempts"));
   if (options.progress && !options.id.empty())
     options.progress->status(options.id, "Verifying Checksum");
-  if (auto s = writer->commit(); !s) return fail(s.error().wrap(what));
+  if (auto s = writer->commit(); !s) {
+    // The bytes kept from an interrupted download may have come from a broken copy of the blob
+    // (the commit dropped them): fetch it once more from the start before giving up.
+    if (kept > 0 && !again) return download(session, client, store, blob, options, true);
+    return fail(s.error().wrap(what));
+  }
   if (options.progress && !options.id.empty())
     options.progress->status(options.id, "Download complete");
   return true;
+}
+
+Result<bool> download_blob(RegistrySession& session, HttpClient& client, const ContentStore& store,
+                           const Descriptor& blob, const BlobTransferOptions& options) {
+  return download(session, client, store, blob, options, false);
 }
 
 }  // namespace berth::image

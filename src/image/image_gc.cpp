@@ -62,9 +62,11 @@ Result<GcReport> ImageStore::gc() {
   return report;
 }
 
-Result<std::vector<std::string>> ImageStore::check() const {
+Result<StoreCheck> ImageStore::check() const {
   auto content_lines = BERTH_TRY(content_.check());
-  std::vector<std::string> out = content_lines;
+  StoreCheck result;
+  result.problems = content_lines;
+  std::vector<std::string>& out = result.problems;
   auto blob_problem = [&](const Digest& d) -> std::string {
     if (!content_.has(d)) return "missing from the content store";
     const std::string path = quote(content_.path(d));
@@ -95,16 +97,16 @@ Result<std::vector<std::string>> ImageStore::check() const {
   constexpr auto kAny = std::numeric_limits<int64_t>::max();
   const std::string ingest = fs::join(content_.root(), "ingest");
   for (const auto& name : BERTH_TRY(leftovers::find(ingest, "", kAny)))
-    out.push_back("leftover of an interrupted download: " + quote(fs::join(ingest, name)) +
-                  " (gc removes it)");
+    result.leftovers.push_back("leftover of an interrupted download: " +
+                               quote(fs::join(ingest, name)) + " (gc removes it)");
   for (const auto& name : BERTH_TRY(layers_.leftovers(kAny)))
-    out.push_back("leftover of an interrupted unpack or removal: " +
-                  quote(fs::join(layers_.root(), name)) + " (gc removes it)");
+    result.leftovers.push_back("leftover of an interrupted unpack or removal: " +
+                               quote(fs::join(layers_.root(), name)) + " (gc removes it)");
   const std::string snapshots = fs::join(data_root_, "snapshots");
   for (const auto& name : BERTH_TRY(leftovers::find(snapshots, kTempPrefix, kAny)))
-    out.push_back("leftover of an interrupted snapshot: " + quote(fs::join(snapshots, name)) +
-                  " (gc removes it)");
-  return out;
+    result.leftovers.push_back("leftover of an interrupted snapshot: " +
+                               quote(fs::join(snapshots, name)) + " (gc removes it)");
+  return result;
 }
 
 }  // namespace berth::image

@@ -27,6 +27,10 @@ struct RemovedImage {
   std::vector<Digest> deleted;
   uint64_t space_reclaimed = 0;  // prune: what its gc() freed
 };
+struct StoreCheck {
+  std::vector<std::string> problems;
+  std::vector<std::string> leftovers;
+};
 struct GcReport {
   uint64_t blobs_removed = 0, layers_removed = 0, bytes_freed = 0;
 };
@@ -69,10 +73,12 @@ class ImageStore {
   // process's start when no lease is held. Takes the exclusive lock. Layers that a snapshot stands
   // on are kept.
   Result<GcReport> gc();
-  // One line per inconsistency: a record whose manifest/config/layer blob is missing or corrupt, a
-  // layer dir missing for a recorded image, a blob that is not what its name says
-  // (ContentStore::check), leftovers. Empty = consistent.
-  Result<std::vector<std::string>> check() const;
+  // problems: one line per inconsistency: a record whose manifest/config/layer blob is missing or
+  // corrupt, a layer dir missing for a recorded image, a blob that is not what its name says
+  // (ContentStore::check). Empty = consistent.
+  // leftovers: what an interrupted download, unpack or snapshot left (not held by a live process).
+  // They are no inconsistency: a download resumes from its ingest file, and gc removes the rest.
+  Result<StoreCheck> check() const;
   // Called with the store's lock held: it must not call back into the store.
   std::function<bool(const Digest&)> in_use;
 

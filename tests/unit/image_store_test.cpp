@@ -342,7 +342,7 @@ TEST(ImageStore, GcKeepsWhatImagesReferenceIndexesIncluded) {
   for (const auto& d : {image.manifest, image.config, index, f.base.blob, f.app.blob})
     EXPECT_TRUE(f.blob(d)) << d.str();
   EXPECT_EQ(f.layer_dirs().size(), 2u);
-  EXPECT_TRUE(f.store.check()->empty());
+  EXPECT_TRUE(f.store.check()->problems.empty());
 }
 
 // What a crash leaves: an ingest file, half-unpacked layer dirs. Only those older than this
@@ -369,9 +369,10 @@ TEST(ImageStore, GcRemovesLeftoversOfEarlierProcesses) {
   berth::unique_fd held(::open(f.dir.at("layers/.tmp-held-1").c_str(), O_RDONLY | O_DIRECTORY));
   ASSERT_EQ(::flock(held.get(), LOCK_EX), 0);
 
-  auto problems = f.store.check();
-  ASSERT_TRUE(problems);
-  EXPECT_EQ(problems->size(), 3u);  // both ingest files and the unheld temp dir
+  auto checked = f.store.check();
+  ASSERT_TRUE(checked);
+  EXPECT_TRUE(checked->problems.empty());
+  EXPECT_EQ(checked->leftovers.size(), 3u);  // both ingest files and the unheld temp dir
 
   auto report = f.store.gc();
   ASSERT_TRUE(report) << report.error().what();
@@ -388,15 +389,16 @@ TEST(ImageStore, CheckReportsCorruptAndMissingPieces) {
   f.add(image, {"r/x:1"});
   auto clean = f.store.check();
   ASSERT_TRUE(clean) << clean.error().what();
-  EXPECT_TRUE(clean->empty()) << (*clean)[0];
+  EXPECT_TRUE(clean->problems.empty()) << clean->problems[0];
 
   std::string blob_path = f.store.content().path(f.app.blob);
   ASSERT_EQ(::chmod(blob_path.c_str(), 0644), 0);
   ASSERT_TRUE(berth::fs::write_file_atomic(blob_path, "garbage", 0444));
   ASSERT_TRUE(f.store.layers().remove(image.chain_ids[0]));
   ASSERT_TRUE(f.store.content().remove(image.manifest));
-  auto problems = f.store.check();
-  ASSERT_TRUE(problems) << problems.error().what();
+  auto checked = f.store.check();
+  ASSERT_TRUE(checked) << checked.error().what();
+  auto* problems = &checked->problems;
   auto has = [&](const std::string& needle) {
     return std::any_of(problems->begin(), problems->end(), [&](const std::string& line) {
       return line.find(needle) != std::string::npos;
@@ -452,7 +454,7 @@ TEST(ImageStore, ConcurrentAddsFromTwoProcesses) {
   auto record = find(f.store, image.config.str());
   ASSERT_TRUE(record);
   EXPECT_EQ(record->repo_tags, (std::vector<std::string>{"r/x:0", "r/x:1"}));
-  EXPECT_TRUE(f.store.check()->empty());
+  EXPECT_TRUE(f.store.check()->problems.empty());
 }
 
 // Whether pid waits for a lock, as /proc/locks shows its blocked requests ("-> FLOCK ...").

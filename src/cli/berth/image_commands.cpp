@@ -166,14 +166,16 @@ Result<int> run_inspect(Context& ctx, const InspectFlags& f) {
 
 Result<int> run_check(Context& ctx) {
   engine::ImageService* images = BERTH_TRY(ctx.images());
-  auto problems = BERTH_TRY(images->store().check());
-  for (const auto& p : problems) std::printf("%s\n", p.c_str());
-  if (!problems.empty()) {
-    std::fprintf(stderr, "Error: image store %s: %zu problem%s\n", ctx.paths().data_root.c_str(),
-                 problems.size(), problems.size() == 1 ? "" : "s");
+  image::StoreCheck checked = BERTH_TRY(images->store().check());
+  for (const auto& l : checked.leftovers) std::printf("note: %s\n", l.c_str());
+  for (const auto& p : checked.problems) std::printf("%s\n", p.c_str());
+  const std::string& root = ctx.paths().data_root;
+  if (!checked.problems.empty()) {
+    std::fprintf(stderr, "Error: image store %s: %zu problem%s\n", root.c_str(),
+                 checked.problems.size(), checked.problems.size() == 1 ? "" : "s");
     return 1;
   }
-  std::printf("image store %s: consistent\n", ctx.paths().data_root.c_str());
+  std::printf("image store %s: consistent\n", root.c_str());
   return 0;
 }
 
