@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/layer_unpacker.hpp"
 #include "image/image_config.hpp"
 #include "image/manifest.hpp"
 #include "image/pull.hpp"
@@ -10,13 +11,8 @@
 namespace berth::engine {
 namespace {
 
-// The layer events of the store, in the words docker pull prints.
-image::LayerEvent layer_events(image::Progress* progress) {
-  if (progress == nullptr) return {};
-  return [progress](const std::string& short_id, const std::string& event) {
-    progress->status(short_id, event);
-  };
-}
+// Unpacking is bound by the CPU (decompression, sha256): more threads than cores do not help.
+constexpr size_t kUnpackThreads = 2;
 
 }  // namespace
 
@@ -24,16 +20,27 @@ Result<PulledImage> ImageService::pull(std::string_view name, const image::Platf
                                        image::Progress* progress) {
   image::Reference ref = BERTH_TRY(image::parse_reference(name));
   auto lease = BERTH_TRY(store_->lease());
-  image::PullResult pulled =
-      BERTH_TRY(image::pull_image(store_->content(), ref, platform, registry_, progress));
+  image::PullResult pulled;
+  {
+    LayerUnpacker unpacker(*store_, progress, kUnpackThreads);
+    auto on_blob = [&](const image::Manifest& m, const image::Descriptor& l) {
+      unpacker.submit(m, l);
+    };
+    auto fetched =
+        image::pull_image(store_->content(), ref, platform, registry_, progress, on_blob);
+    if (!fetched) return fail(fetched.error());
+    auto unpacked = unpacker.finish();
+    if (!unpacked) return fail(unpacked.error().wrap("pull " + ref.familiar()));
+    pulled = std::move(*fetched);
+  }
   std::vector<std::string> tags;
   if (!ref.tag.empty() && !ref.digest) tags.push_back(ref.name() + ":" + ref.tag);
   image::Digest served =
       ref.digest ? *ref.digest : pulled.index_digest.value_or(pulled.manifest_digest);
   std::vector<std::string> digests = {ref.name() + "@" + served.str()};
   PulledImage out;
-  out.record =
-      BERTH_TRY(store_->add(pulled.manifest_digest, tags, digests, layer_events(progress)));
+  // Every layer is unpacked by now: add() only records the image.
+  out.record = BERTH_TRY(store_->add(pulled.manifest_digest, tags, digests));
   out.reference = std::move(pulled.reference);
   out.up_to_date = !pulled.downloaded_anything;
   return out;

@@ -100,7 +100,7 @@ Result<Manifest> resolve_manifest(RegistrySession& session, const ContentStore& 
 
 Result<PullResult> pull_image(const ContentStore& store, const Reference& ref,
                               const Platform& platform, const RegistryConfig& config,
-                              Progress* progress) {
+                              Progress* progress, const LayerBlobReady& on_layer_blob) {
   const std::string what = "pull " + ref.familiar();
   auto opened = RegistrySession::open(ref, RegistryAccess::pull, config);
   if (!opened) return fail(opened.error().wrap(what));
@@ -124,6 +124,7 @@ Result<PullResult> pull_image(const ContentStore& store, const Reference& ref,
     if (!seen.insert(layer.digest.hex).second) continue;
     if (store.has(layer.digest)) {
       say(progress, short_id(layer.digest), "Already exists");
+      if (on_layer_blob) on_layer_blob(*manifest, layer);
       continue;
     }
     say(progress, short_id(layer.digest), "Pulling fs layer");
@@ -150,6 +151,7 @@ Result<PullResult> pull_image(const ContentStore& store, const Reference& ref,
           fetched_any.store(true);
         else
           say(progress, options.id, "Already exists");
+        if (on_layer_blob) on_layer_blob(*manifest, layer);
         return {};
       });
   if (!downloaded) return fail(downloaded.error().wrap(what));

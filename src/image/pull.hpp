@@ -1,11 +1,13 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "base/error.hpp"
 #include "image/content_store.hpp"
 #include "image/digest.hpp"
+#include "image/manifest.hpp"
 #include "image/platform.hpp"
 #include "image/progress.hpp"
 #include "image/reference.hpp"
@@ -28,8 +30,12 @@ struct PullResult {
 // (max_concurrent_downloads), retried and resumed with Range requests. Schema1 refused with a clear
 // message. A manifest larger than kMaxManifestSize refused. Nothing is registered as an image: the
 // caller does that.
+// Called, from the download threads, as soon as each layer blob of the manifest is in the store
+// (downloaded, or there already), so that the caller can unpack it while others still download.
+using LayerBlobReady = std::function<void(const Manifest& manifest, const Descriptor& layer)>;
+
 Result<PullResult> pull_image(const ContentStore& store, const Reference& ref,
                               const Platform& platform, const RegistryConfig& config,
-                              Progress* progress);
+                              Progress* progress, const LayerBlobReady& on_layer_blob = {});
 
 }  // namespace berth::image
