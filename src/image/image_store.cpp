@@ -61,7 +61,7 @@ Result<ImageStore> ImageStore::open(const std::string& data_root, const StoreOpt
   UnpackOptions unpack;
   unpack.whiteouts =
       options.rootless ? WhiteoutFormat::overlay_userxattr : WhiteoutFormat::overlay_root;
-  unpack.keep_ownership = !options.rootless;
+  unpack.keep_ownership = !options.rootless || options.in_user_namespace;
   auto layers = BERTH_TRY(LayerStore::open(data_root, unpack));
   auto db = BERTH_TRY(sqlite::Db::open(fs::join(data_root, "berth.db")));
   BERTH_CHECK(image_db::migrate(db));

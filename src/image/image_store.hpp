@@ -21,6 +21,9 @@ namespace berth::image {
 
 struct StoreOptions {
   bool rootless = false;  // unpack without chown and with user.overlay.* whiteouts (UnpackOptions)
+  // Rootless, as root of a user namespace holding the user's subordinate ranges: ownership is
+  // kept, as that namespace sees it.
+  bool in_user_namespace = false;
 };
 struct RemovedImage {
   std::vector<std::string> untagged;

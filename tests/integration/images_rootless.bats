@@ -43,6 +43,12 @@ user_berth() {
   busybox=$(find "$data/layers" -path '*/diff/bin/busybox' | head -1)
   [ -n "$busybox" ]
   [ "$(stat -c %u "$busybox")" == "$IT_UID" ]
+  # Ownership as the user namespace sees it: uid 1000 of the image is subordinate id 999 + start.
+  home=$(find "$data/layers" -path '*/diff/home/user' | head -1)
+  [ "$(stat -c %u "$home")" == "$((IT_SUBID_START + 999))" ]
+  run user_berth image mount "127.0.0.1:$P/busybox:1"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"rootless"* ]]
 
   run user_berth images --format '{{.Repository}}:{{.Tag}}'
   [ "$output" == "127.0.0.1:$P/busybox:1" ]

@@ -2,6 +2,7 @@
 
 #include "base/fs.hpp"
 #include "engine/paths.hpp"
+#include "engine/rootless_namespace.hpp"
 
 namespace berth::cli {
 
@@ -42,6 +43,7 @@ Result<engine::ImageService*> Context::images() {
   BERTH_CHECK(fs::mkdir_p(paths_.data_root, 0700));
   image::StoreOptions options;
   options.rootless = rootless_;
+  if (rootless_) options.in_user_namespace = BERTH_TRY(engine::enter_rootless_user_namespace());
   auto store = BERTH_TRY(image::ImageStore::open(paths_.data_root, options));
   images_ = std::make_unique<engine::ImageService>(
       std::make_unique<image::ImageStore>(std::move(store)), registry_);

@@ -37,6 +37,10 @@ bool is_mount_point(const std::string& path) {
 }
 
 Result<int> run_mount(Context& ctx, const std::string& name) {
+  if (ctx.rootless())
+    return fail_msg("image mount " + name +
+                    ": not supported rootless yet (a mount made in berth's user namespace would "
+                    "end with the command)");
   engine::ImageService* images = BERTH_TRY(ctx.images());
   ImageMount m = BERTH_TRY(locate(ctx, *images, name));
   if (!is_mount_point(m.target)) {
