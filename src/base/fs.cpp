@@ -1,5 +1,7 @@
 #include "base/fs.hpp"
 
+#include <algorithm>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -66,6 +68,28 @@ Status mkdir_p(const std::string& path, mode_t mode) {
   if (parent != path) BERTH_CHECK(mkdir_p(parent, mode));
   if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) return fail_sys("mkdir " + quote(path));
   return {};
+}
+
+Result<std::vector<std::string>> names_at(int dir_fd, const std::string& shown) {
+  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail_sys("open " + quote(shown));
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    return fail_sys("opendir " + quote(shown));
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (auto* ent = ::readdir(dir)) {
+    std::string name = ent->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+    errno = 0;
+  }
+  int err = errno;
+  ::closedir(dir);
+  if (err != 0) return fail(sys_error(err, "readdir " + quote(shown)));
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 namespace {

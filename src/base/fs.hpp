@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "base/error.hpp"
 
@@ -24,5 +25,9 @@ std::string dirname(const std::string& path);
 std::string basename(const std::string& path);
 // Joins for paths on the host that we own (state dirs), never for paths under a container root.
 std::string join(const std::string& a, const std::string& b);
+
+// The names in the directory dir_fd (without "." and ".."), sorted; read through a descriptor of
+// its own, so that the caller's position is not shared. shown names it in errors.
+Result<std::vector<std::string>> names_at(int dir_fd, const std::string& shown);
 
 }  // namespace berth::fs

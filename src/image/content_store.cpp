@@ -24,35 +24,6 @@ Result<unique_fd> open_subdir(int parent, const std::string& name, const std::st
   return unique_fd(fd);
 }
 
-// A Digest can be built by hand: its hex becomes a file name only once it is known to be one.
-Status check_name(const Digest& d) {
-  if (auto r = parse_digest(d.str()); !r) return fail(r.error());
-  return {};
-}
-
-Result<std::vector<std::string>> entry_names(int dirfd, const std::string& shown) {
-  // A fresh open file description: readdir's position is not shared with other callers.
-  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return fail_sys("open " + quote(shown));
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    ::close(fd);
-    return fail_sys("opendir " + quote(shown));
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (auto* ent = ::readdir(dir)) {
-    std::string name = ent->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
-    errno = 0;
-  }
-  int err = errno;
-  ::closedir(dir);
-  if (err != 0) return fail(sys_error(err, "readdir " + quote(shown)));
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 // O_NONBLOCK: a FIFO planted in the store must not hang the open.
 Result<unique_fd> open_regular(int dirfd, const std::string& name, const std::string& shown) {
   int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -99,16 +70,16 @@ std::string ContentStore::path(const Digest& d) const {
 }
 
 bool ContentStore::has(const Digest& d) const {
-  return check_name(d) && blob_files::is_regular_at(blobs_dir_.get(), d.hex);
+  return check_digest(d) && blob_files::is_regular_at(blobs_dir_.get(), d.hex);
 }
 
 Result<unique_fd> ContentStore::open_blob(const Digest& d) const {
-  BERTH_CHECK(check_name(d));
+  BERTH_CHECK(check_digest(d));
   return open_regular(blobs_dir_.get(), d.hex, path(d));
 }
 
 Result<uint64_t> ContentStore::size(const Digest& d) const {
-  BERTH_CHECK(check_name(d));
+  BERTH_CHECK(check_digest(d));
   struct stat st;
   if (::fstatat(blobs_dir_.get(), d.hex.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
     return fail_sys("stat " + quote(path(d)));
@@ -137,7 +108,7 @@ Result<std::string> ContentStore::read(const Digest& d, size_t max_size) const {
 
 Result<BlobWriter> ContentStore::writer(const Digest& expected, std::optional<uint64_t> size,
                                         Wait wait) const {
-  BERTH_CHECK(check_name(expected));
+  BERTH_CHECK(check_digest(expected));
   auto blobs = BERTH_TRY(blob_files::dup(blobs_dir_.get(), fs::join(root_, "blobs/sha256")));
   auto ingest = BERTH_TRY(blob_files::dup(ingest_dir_.get(), fs::join(root_, "ingest")));
   BlobWriter w(expected, size, root_, std::move(blobs), std::move(ingest));
@@ -156,14 +127,14 @@ Result<Digest> ContentStore::put(std::string_view data) const {
 }
 
 Status ContentStore::remove(const Digest& d) const {
-  BERTH_CHECK(check_name(d));
+  BERTH_CHECK(check_digest(d));
   if (::unlinkat(blobs_dir_.get(), d.hex.c_str(), 0) < 0)
     return fail_sys("remove " + quote(path(d)));
   return {};
 }
 
 Result<std::vector<Digest>> ContentStore::list() const {
-  auto names = BERTH_TRY(entry_names(blobs_dir_.get(), fs::join(root_, "blobs/sha256")));
+  auto names = BERTH_TRY(fs::names_at(blobs_dir_.get(), fs::join(root_, "blobs/sha256")));
   std::vector<Digest> out;
   for (const auto& name : names) {
     auto d = parse_digest("sha256:" + name);
@@ -173,7 +144,7 @@ Result<std::vector<Digest>> ContentStore::list() const {
 }
 
 Result<std::vector<std::string>> ContentStore::check() const {
-  auto names = BERTH_TRY(entry_names(blobs_dir_.get(), fs::join(root_, "blobs/sha256")));
+  auto names = BERTH_TRY(fs::names_at(blobs_dir_.get(), fs::join(root_, "blobs/sha256")));
   std::vector<std::string> bad;
   for (const auto& name : names) {
     std::string shown = fs::join(root_, "blobs/sha256/" + name);

@@ -58,23 +58,6 @@ bool is_opaque(int dir_fd, const std::string& name) {
          get_xattr(path, "user.overlay.opaque") == "y";
 }
 
-Result<std::vector<std::string>> names_in(int fd, const std::string& shown) {
-  int copy = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (copy < 0) return fail_sys("open " + quote(shown));
-  DIR* dir = ::fdopendir(copy);
-  if (dir == nullptr) {
-    ::close(copy);
-    return fail_sys("opendir " + quote(shown));
-  }
-  std::vector<std::string> names;
-  while (auto* ent = ::readdir(dir)) {
-    std::string name = ent->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
-  }
-  ::closedir(dir);
-  return names;
-}
-
 Status copy_xattrs(int src_dir, int dst_dir, const std::string& name, const std::string& shown) {
   std::string src = entry_path(src_dir, name);
   std::string dst = entry_path(dst_dir, name);
@@ -173,7 +156,7 @@ Status copy_entry(Context& ctx, int src_dir, int dst_dir, const std::string& nam
 }
 
 Status apply_dir(Context& ctx, int src_dir, int dst_dir, const std::string& rel) {
-  auto names = BERTH_TRY(names_in(src_dir, ctx.shown + "/" + rel));
+  auto names = BERTH_TRY(fs::names_at(src_dir, ctx.shown + "/" + rel));
   for (const auto& name : names) {
     const std::string child = rel.empty() ? name : rel + "/" + name;
     const std::string shown = ctx.shown + "/" + child;

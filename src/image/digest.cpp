@@ -42,6 +42,11 @@ Digest Sha256::finish() {
   return Digest{"sha256", hex};
 }
 
+Status check_digest(const Digest& d) {
+  if (auto r = parse_digest(d.str()); !r) return fail(r.error());
+  return {};
+}
+
 Digest sha256_of(std::string_view data) {
   Sha256 h;
   h.update(data.data(), data.size());

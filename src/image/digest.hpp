@@ -17,6 +17,8 @@ struct Digest {
 };
 
 Result<Digest> parse_digest(std::string_view text);
+// A Digest can be built by hand: its hex becomes a file name only once it is known to be one.
+Status check_digest(const Digest& d);
 
 // Streaming sha256 (OpenSSL EVP).
 class Sha256 {

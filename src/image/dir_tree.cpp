@@ -9,32 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "base/fs.hpp"
 #include "base/syscalls.hpp"
 
 namespace berth::image::dir_tree {
 
 namespace {
-
-Result<std::vector<std::string>> names_in(int fd, const std::string& shown) {
-  int copy = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (copy < 0) return fail_sys("open " + quote(shown));
-  DIR* dir = ::fdopendir(copy);
-  if (dir == nullptr) {
-    ::close(copy);
-    return fail_sys("opendir " + quote(shown));
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (auto* ent = ::readdir(dir)) {
-    std::string name = ent->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
-    errno = 0;
-  }
-  int err = errno;
-  ::closedir(dir);
-  if (err != 0) return fail(sys_error(err, "readdir " + quote(shown)));
-  return names;
-}
 
 Result<unique_fd> open_dir_for_removal(int dir_fd, const std::string& name,
                                        const std::string& shown) {
@@ -63,7 +43,7 @@ Status remove_at(int dir_fd, const std::string& name, const std::string& shown) 
     if (fd.error().errno_value == ENOENT) return {};
     return fail(fd.error());
   }
-  auto names = BERTH_TRY(names_in(fd->get(), shown));
+  auto names = BERTH_TRY(fs::names_at(fd->get(), shown));
   for (const auto& child : names) BERTH_CHECK(remove_at(fd->get(), child, shown + "/" + child));
   if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
     return fail_sys("remove " + quote(shown));
@@ -72,7 +52,7 @@ Status remove_at(int dir_fd, const std::string& name, const std::string& shown) 
 
 Status add_bytes(int dir_fd, const std::string& shown, std::set<std::pair<dev_t, ino_t>>& seen,
                  uint64_t& total) {
-  auto names = BERTH_TRY(names_in(dir_fd, shown));
+  auto names = BERTH_TRY(fs::names_at(dir_fd, shown));
   for (const auto& name : names) {
     struct stat st;
     if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {

@@ -21,33 +21,6 @@ namespace {
 
 using leftovers::kTempPrefix;
 
-Status check_name(const Digest& d) {
-  if (auto r = parse_digest(d.str()); !r) return fail(r.error());
-  return {};
-}
-
-Result<std::vector<std::string>> entry_names(int dirfd, const std::string& shown) {
-  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return fail_sys("open " + quote(shown));
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    ::close(fd);
-    return fail_sys("opendir " + quote(shown));
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (auto* ent = ::readdir(dir)) {
-    std::string name = ent->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
-    errno = 0;
-  }
-  int err = errno;
-  ::closedir(dir);
-  if (err != 0) return fail(sys_error(err, "readdir " + quote(shown)));
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 Status write_size(int dir_fd, uint64_t bytes, const std::string& shown) {
   std::string text = std::to_string(bytes) + "\n";
   std::string tmp = leftovers::temp_name("size");
@@ -81,7 +54,7 @@ std::string LayerStore::diff_path(const Digest& chain_id) const {
 }
 
 bool LayerStore::has(const Digest& chain_id) const {
-  if (!check_name(chain_id)) return false;
+  if (!check_digest(chain_id)) return false;
   struct stat st;
   return ::fstatat(dir_.get(), (chain_id.hex + "/diff").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
          S_ISDIR(st.st_mode);
@@ -89,9 +62,9 @@ bool LayerStore::has(const Digest& chain_id) const {
 
 Result<bool> LayerStore::ensure(const Digest& chain_id, const Digest& layer_blob,
                                 const Digest& diff_id) {
-  BERTH_CHECK(check_name(chain_id));
-  BERTH_CHECK(check_name(layer_blob));
-  BERTH_CHECK(check_name(diff_id));
+  BERTH_CHECK(check_digest(chain_id));
+  BERTH_CHECK(check_digest(layer_blob));
+  BERTH_CHECK(check_digest(diff_id));
   if (has(chain_id)) return false;
   auto [tmp_name, tmp_fd] =
       BERTH_TRY(leftovers::make_locked_dir(dir_.get(), chain_id.hex.substr(0, 12), root_));
@@ -135,7 +108,7 @@ Result<bool> LayerStore::unpack(const Digest& chain_id, const Digest& layer_blob
 }
 
 Result<uint64_t> LayerStore::size(const Digest& chain_id) const {
-  BERTH_CHECK(check_name(chain_id));
+  BERTH_CHECK(check_digest(chain_id));
   const std::string shown = fs::join(root_, chain_id.hex);
   auto layer =
       BERTH_TRY(sys::openat(dir_.get(), chain_id.hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
@@ -151,7 +124,7 @@ Result<uint64_t> LayerStore::size(const Digest& chain_id) const {
 }
 
 Result<std::vector<Digest>> LayerStore::list() const {
-  auto names = BERTH_TRY(entry_names(dir_.get(), root_));
+  auto names = BERTH_TRY(fs::names_at(dir_.get(), root_));
   std::vector<Digest> out;
   for (const auto& name : names) {
     if (name.starts_with(kTempPrefix)) continue;
@@ -162,7 +135,7 @@ Result<std::vector<Digest>> LayerStore::list() const {
 }
 
 Status LayerStore::remove(const Digest& chain_id) {
-  BERTH_CHECK(check_name(chain_id));
+  BERTH_CHECK(check_digest(chain_id));
   const std::string shown = fs::join(root_, chain_id.hex);
   auto fd = BERTH_TRY(sys::openat(dir_.get(), chain_id.hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
   if (::flock(fd.get(), LOCK_EX) < 0) return fail_sys("flock " + quote(shown));
