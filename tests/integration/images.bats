@@ -287,3 +287,36 @@ teardown() {
   run berth image check
   [ "$status" -eq 0 ]
 }
+
+@test "images --filter before/since/label, inspect's Docker shape, info names the snapshotter" {
+  berth pull -q "$IMG"
+  run berth import -c 'LABEL team=blue' "$IT_TMP/rootfs.tar" newer:1
+  [ "$status" -eq 0 ]
+  run berth images --filter before=newer:1 --format '{{.Repository}}'
+  [ "$output" == "127.0.0.1:$P/busybox" ]
+  run berth images --filter since="$IMG" --format '{{.Repository}}'
+  [ "$output" == newer ]
+  run berth images --filter label=team=blue --format '{{.Repository}}'
+  [ "$output" == newer ]
+  run berth images --filter label=team=red -q
+  [ -z "$output" ]
+  run berth images --filter bogus=1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"invalid filter 'bogus'"* ]]
+
+  run berth image inspect "$IMG"
+  [ "$status" -eq 0 ]
+  for key in Id RepoTags RepoDigests Parent Comment Created Config Architecture Os Size GraphDriver RootFS Metadata; do
+    jq -e --arg k "$key" '.[0] | has($k)' <<<"$output" >/dev/null || { echo "missing $key"; false; }
+  done
+  [ "$(jq -r '.[0].Config.Cmd[0]' <<<"$output")" == sh ]
+  [ "$(jq -r '.[0].RootFS.Layers | length' <<<"$output")" == 2 ]
+  [ "$(jq -r '.[0].Architecture' <<<"$output")" == amd64 ]
+
+  run berth info --format '{{.Driver}}'
+  [ "$status" -eq 0 ]
+  [ "$output" == overlayfs ]
+  run berth info
+  [[ "$output" == *"Storage Driver: overlayfs"* ]]
+  [[ "$output" == *"Berth Root Dir: $TDIR/data"* ]]
+}
