@@ -121,7 +121,7 @@ Result<std::optional<ContainerRecord>> ContainerStore::find(std::string_view id_
 
 Result<ContainerRecord> ContainerStore::get(std::string_view id_or_name) {
   auto found = BERTH_TRY(find(id_or_name));
-  if (!found) return fail(sys_error(ENOENT, "No such container: " + std::string(id_or_name)));
+  if (!found) return fail_msg("No such container: " + std::string(id_or_name));
   return std::move(*found);
 }
 
@@ -138,7 +138,7 @@ Status ContainerStore::set_state(const std::string& id, const json& state) {
   BERTH_CHECK(q.bind(1, id));
   BERTH_CHECK(q.bind(2, state.dump()));
   (void)BERTH_TRY(q.step());
-  if (db_.changes() == 0) return fail(sys_error(ENOENT, "No such container: " + id));
+  if (db_.changes() == 0) return fail_msg("No such container: " + id);
   return {};
 }
 
@@ -152,7 +152,7 @@ Status ContainerStore::rename(const std::string& id, std::string_view new_name) 
   BERTH_CHECK(q.bind(1, id));
   BERTH_CHECK(q.bind(2, name));
   (void)BERTH_TRY(q.step());
-  if (db_.changes() == 0) return fail(sys_error(ENOENT, "No such container: " + id));
+  if (db_.changes() == 0) return fail_msg("No such container: " + id);
   return tx.commit();
 }
 
@@ -160,7 +160,7 @@ Status ContainerStore::remove(const std::string& id) {
   auto q = BERTH_TRY(db_.prepare("DELETE FROM containers WHERE id = ?1"));
   BERTH_CHECK(q.bind(1, id));
   (void)BERTH_TRY(q.step());
-  if (db_.changes() == 0) return fail(sys_error(ENOENT, "No such container: " + id));
+  if (db_.changes() == 0) return fail_msg("No such container: " + id);
   return {};
 }
 

@@ -63,7 +63,7 @@ Result<image::ImageRecord> ImageService::resolve(std::string_view name_or_id) co
   if (!by_id && !ref) return fail(by_id.error());
   if (!ref) return fail(ref.error());
   if (!by_id) return fail(by_id.error());
-  return fail(sys_error(ENOENT, "no such image: " + std::string(name_or_id)));
+  return fail_msg("No such image: " + std::string(name_or_id));
 }
 
 Status ImageService::tag(std::string_view source, std::string_view target) {
