@@ -37,6 +37,7 @@ Result<PulledImage> ImageService::pull(std::string_view name, const image::Platf
   if (!ref.tag.empty() && !ref.digest) tags.push_back(ref.name() + ":" + ref.tag);
   image::Digest served =
       ref.digest ? *ref.digest : pulled.index_digest.value_or(pulled.manifest_digest);
+  if (progress != nullptr) progress->status("", "Digest: " + served.str());
   std::vector<std::string> digests = {ref.name() + "@" + served.str()};
   PulledImage out;
   // Every layer is unpacked by now: add() only records the image.

@@ -161,9 +161,6 @@ Result<PullResult> pull_image(const ContentStore& store, const Reference& ref,
   (void)record_blob_source(store, manifest->config.digest, ref.name());
   for (const auto& layer : manifest->layers)
     (void)record_blob_source(store, layer.digest, ref.name());
-
-  say(progress, "",
-      "Digest: " + (result.index_digest ? *result.index_digest : result.manifest_digest).str());
   return result;
 }
 

@@ -30,6 +30,7 @@ struct PullResult {
 // (max_concurrent_downloads), retried and resumed with Range requests. Schema1 refused with a clear
 // message. A manifest larger than kMaxManifestSize refused. Nothing is registered as an image: the
 // caller does that.
+// The caller prints docker's "Digest:" line once the layers are unpacked.
 // Called, from the download threads, as soon as each layer blob of the manifest is in the store
 // (downloaded, or there already), so that the caller can unpack it while others still download.
 using LayerBlobReady = std::function<void(const Manifest& manifest, const Descriptor& layer)>;
