@@ -9,4 +9,8 @@ namespace berth {
 // Splits at every separator; empty parts are kept ("a,,b" gives "a", "", "b"; "" gives "").
 std::vector<std::string> split(std::string_view text, char separator);
 
+// ASCII case mapping (names, flags, headers): the locale is never consulted.
+std::string to_lower(std::string_view text);
+std::string to_upper(std::string_view text);
+
 }  // namespace berth

@@ -223,7 +223,7 @@ Result<Planned> parse_mount_spec(const MountSpec& m, std::optional<TmpfsPlan>& t
     if (m.read_only) data.push_back("ro");
     if (const auto& t = m.tmpfs_options) {
       if (t->mode != 0) {
-        char buf[16];
+        char buf[32];
         std::snprintf(buf, sizeof buf, "mode=%o", t->mode);
         data.push_back(buf);
       }

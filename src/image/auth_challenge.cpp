@@ -5,6 +5,7 @@
 
 #include "base/json_reader.hpp"
 #include "base/json_text.hpp"
+#include "base/strings.hpp"
 
 namespace berth::image {
 
@@ -13,11 +14,6 @@ namespace {
 bool is_token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) ||
          (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c));
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 class Scanner {
@@ -83,7 +79,7 @@ bool read_param(Scanner& s, AuthChallenge& c) {
       return false;
     }
   }
-  c.params[lower(name)] = value;
+  c.params[to_lower(name)] = value;
   return true;
 }
 
@@ -101,7 +97,7 @@ std::vector<AuthChallenge> parse_www_authenticate(std::string_view header) {
     s.skip_space_and_commas();
     if (s.done()) break;
     AuthChallenge c;
-    c.scheme = lower(s.token());
+    c.scheme = to_lower(s.token());
     if (c.scheme.empty()) {
       s.until_comma();  // garbage: skip to the next challenge
       if (!s.done()) s.seek(s.pos() + 1);

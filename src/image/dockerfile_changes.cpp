@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 
+#include "base/strings.hpp"
+
 namespace berth::image {
 
 namespace {
@@ -19,16 +21,6 @@ bool is_space(char c) {
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -211,7 +203,7 @@ Result<std::vector<std::string>> exposed_ports(const std::string& word) {
   std::string_view spec = word;
   std::string proto = "tcp";
   if (auto slash = spec.find('/'); slash != std::string_view::npos) {
-    proto = lower(std::string(spec.substr(slash + 1)));
+    proto = to_lower(std::string(spec.substr(slash + 1)));
     spec = spec.substr(0, slash);
     if (proto != "tcp" && proto != "udp" && proto != "sctp")
       return fail_msg("invalid protocol in port " + quote(word));
@@ -263,7 +255,7 @@ Status apply_one(nlohmann::json& config, State& state, std::string_view line) {
   line = trim(line);
   size_t end = 0;
   while (end < line.size() && !is_space(line[end])) ++end;
-  const std::string keyword = upper(std::string(line.substr(0, end)));
+  const std::string keyword = to_upper(std::string(line.substr(0, end)));
   std::string_view args = trim(line.substr(end));
   if (keyword.empty()) return fail_msg("empty instruction");
   if (args.empty()) return fail_msg(keyword + " needs an argument");

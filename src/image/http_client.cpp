@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "base/fs.hpp"
+#include "base/strings.hpp"
 
 namespace berth::image {
 
@@ -34,12 +35,6 @@ const std::string& system_ca_pem(CURL* curl) {
     }
   });
   return pem;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string_view trim(std::string_view s) {
@@ -73,7 +68,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos)
-    t->response.headers.emplace_back(lower(trim(line.substr(0, colon))),
+    t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
                                      std::string(trim(line.substr(colon + 1))));
   return size * count;
 }
@@ -172,7 +167,7 @@ bool has_body(const HttpRequest& r) {
 bool has_header(const std::vector<std::string>& headers, std::string_view name) {
   return std::any_of(headers.begin(), headers.end(), [&](const std::string& h) {
     return h.size() > name.size() && h[name.size()] == ':' &&
-           lower(h.substr(0, name.size())) == name;
+           to_lower(h.substr(0, name.size())) == name;
   });
 }
 

@@ -17,16 +17,6 @@ namespace berth::cli {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -346,12 +336,12 @@ Result<engine::MountSpec> parse_mount_flag(const std::string& raw) {
                       "': option should not have whitespace");
     if (has_value && value.empty())
       return fail_msg("invalid value for '" + key + "': value is empty");
-    key = lower(key);
+    key = to_lower(key);
     if (!has_value && key != "readonly" && key != "ro" && key != "volume-nocopy" &&
         key != "bind-create-src")
       return fail_msg("invalid field '" + field + "' must be a key=value pair");
     if (key == "type") {
-      m.type = lower(value);
+      m.type = to_lower(value);
     } else if (key == "source" || key == "src") {
       m.source = absolute_if_dotted(value);
     } else if (key == "target" || key == "dst" || key == "destination") {
@@ -359,11 +349,11 @@ Result<engine::MountSpec> parse_mount_flag(const std::string& raw) {
     } else if (key == "readonly" || key == "ro") {
       m.read_only = BERTH_TRY(bool_value(key, value, has_value));
     } else if (key == "consistency") {
-      m.consistency = lower(value);
+      m.consistency = to_lower(value);
     } else if (key == "bind-propagation") {
       bind_opts = true;
       if (!m.bind_options) m.bind_options.emplace();
-      m.bind_options->propagation = lower(value);
+      m.bind_options->propagation = to_lower(value);
     } else if (key == "bind-nonrecursive") {
       return fail_msg("bind-nonrecursive is deprecated, use bind-recursive=disabled instead");
     } else if (key == "bind-recursive") {
@@ -440,7 +430,7 @@ Result<int> parse_signal(const std::string& text) {
     if (n <= 0 || n >= NSIG) return invalid();
     return n;
   }
-  std::string name = upper(text);
+  std::string name = to_upper(text);
   if (name.starts_with("SIG")) name.erase(0, 3);
   for (int sig = 1; sig < SIGRTMIN; ++sig) {
     const char* abbrev = ::sigabbrev_np(sig);
@@ -475,7 +465,7 @@ Result<std::vector<std::string>> read_label_file(const std::string& path) {
 Result<std::vector<std::string>> parse_expose(const std::string& text) {
   auto slash = text.find('/');
   std::string range = text.substr(0, slash);
-  std::string proto = slash == std::string::npos ? "tcp" : lower(text.substr(slash + 1));
+  std::string proto = slash == std::string::npos ? "tcp" : to_lower(text.substr(slash + 1));
   if (proto != "tcp" && proto != "udp" && proto != "sctp")
     return fail_msg("invalid proto: " + proto);
   auto dash = range.find('-');

@@ -8,6 +8,7 @@
 
 #include "base/fs.hpp"
 #include "base/json_text.hpp"
+#include "base/strings.hpp"
 #include "cli/berth/container_flag_values.hpp"
 #include "engine/spec_mounts.hpp"
 
@@ -32,11 +33,6 @@ Result<T> flag_value(const std::string& flag, const std::string& value,
 bool is_ip(const std::string& s) {
   unsigned char buf[sizeof(struct in6_addr)];
   return ::inet_pton(AF_INET, s.c_str(), buf) == 1 || ::inet_pton(AF_INET6, s.c_str(), buf) == 1;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 Result<std::string> env_entry(const std::string& e) {
@@ -158,7 +154,7 @@ Result<int> int_value(const std::string& flag, const std::string& value) {
 
 Status fill_config(const ContainerFlags& f, engine::ContainerConfig& c) {
   for (const auto& a : f.attach) {
-    auto stream = lower(a);
+    auto stream = to_lower(a);
     if (stream != "stdin" && stream != "stdout" && stream != "stderr")
       return fail(
           bad_value("-a, --attach", a, plain_error("valid streams are STDIN, STDOUT and STDERR")));
