@@ -100,4 +100,13 @@ Result<std::map<std::string, std::string>> JsonReader::string_map(const std::str
   return out;
 }
 
+Result<std::vector<std::string>> JsonReader::object_keys(const std::string& key) const {
+  std::vector<std::string> keys;
+  if (!has(key)) return keys;
+  const auto& v = j_[key];
+  if (!v.is_object()) return fail(error(key, "must be an object"));
+  for (const auto& [k, _] : v.items()) keys.push_back(k);
+  return keys;
+}
+
 }  // namespace berth

@@ -41,6 +41,9 @@ class JsonReader {
   Result<std::optional<uint64_t>> optional_uint(const std::string& key) const;
   Result<std::vector<std::string>> strings(const std::string& key) const;
   Result<std::map<std::string, std::string>> string_map(const std::string& key) const;
+  // The keys of an object whose values do not matter (Docker's ExposedPorts, Volumes: {"80/tcp":
+  // {}}); empty when missing.
+  Result<std::vector<std::string>> object_keys(const std::string& key) const;
 
   Error error(const std::string& key, const std::string& what) const;
 

@@ -39,15 +39,6 @@ Result<int> int_field(const JsonReader& r, const std::string& key) {
   return static_cast<int>(v);
 }
 
-Result<std::vector<std::string>> object_keys(const JsonReader& r, const std::string& key) {
-  std::vector<std::string> keys;
-  if (!r.has(key)) return keys;
-  const auto& v = r.json()[key];
-  if (!v.is_object()) return fail(r.error(key, "must be an object"));
-  for (const auto& [k, _] : v.items()) keys.push_back(k);
-  return keys;
-}
-
 // Cmd and Entrypoint: a list of strings, or one string (the Engine API's strslice), or null.
 Result<std::optional<std::vector<std::string>>> command_field(const JsonReader& r,
                                                               const std::string& key) {
@@ -262,14 +253,14 @@ Result<ContainerConfig> container_config_from_json(const json& j, const std::str
   c.attach_stdin = BERTH_TRY(r.boolean("AttachStdin"));
   c.attach_stdout = BERTH_TRY(r.boolean("AttachStdout"));
   c.attach_stderr = BERTH_TRY(r.boolean("AttachStderr"));
-  c.exposed_ports = BERTH_TRY(object_keys(r, "ExposedPorts"));
+  c.exposed_ports = BERTH_TRY(r.object_keys("ExposedPorts"));
   c.tty = BERTH_TRY(r.boolean("Tty"));
   c.open_stdin = BERTH_TRY(r.boolean("OpenStdin"));
   c.stdin_once = BERTH_TRY(r.boolean("StdinOnce"));
   c.env = BERTH_TRY(r.strings("Env"));
   c.cmd = BERTH_TRY(command_field(r, "Cmd"));
   c.image = BERTH_TRY(r.string("Image"));
-  c.volumes = BERTH_TRY(object_keys(r, "Volumes"));
+  c.volumes = BERTH_TRY(r.object_keys("Volumes"));
   c.working_dir = BERTH_TRY(r.string("WorkingDir"));
   c.entrypoint = BERTH_TRY(command_field(r, "Entrypoint"));
   c.labels = BERTH_TRY(r.string_map("Labels"));

@@ -7,16 +7,6 @@ namespace berth::image {
 
 namespace {
 
-// ExposedPorts and Volumes are objects whose values are all {}: only the keys matter.
-Result<std::vector<std::string>> object_keys(const JsonReader& r, const std::string& key) {
-  std::vector<std::string> keys;
-  if (!r.has(key)) return keys;
-  const auto& v = r.json()[key];
-  if (!v.is_object()) return fail(r.error(key, "must be an object"));
-  for (const auto& [k, _] : v.items()) keys.push_back(k);
-  return keys;
-}
-
 Result<ContainerConfig> parse_container_config(const JsonReader& r) {
   BERTH_CHECK(r.expect_object());
   ContainerConfig c;
@@ -26,8 +16,8 @@ Result<ContainerConfig> parse_container_config(const JsonReader& r) {
   c.cmd = BERTH_TRY(r.strings("Cmd"));
   c.working_dir = BERTH_TRY(r.string("WorkingDir"));
   c.labels = BERTH_TRY(r.string_map("Labels"));
-  c.exposed_ports = BERTH_TRY(object_keys(r, "ExposedPorts"));
-  c.volumes = BERTH_TRY(object_keys(r, "Volumes"));
+  c.exposed_ports = BERTH_TRY(r.object_keys("ExposedPorts"));
+  c.volumes = BERTH_TRY(r.object_keys("Volumes"));
   c.stop_signal = BERTH_TRY(r.string("StopSignal"));
   if (r.has("Healthcheck")) {
     c.healthcheck = r.json()["Healthcheck"];
