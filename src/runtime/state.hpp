@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.hpp"
 #include "base/error.hpp"
 #include "runtime/spec.hpp"
 
@@ -64,6 +65,5 @@ unsigned long long process_start_time(pid_t pid);
 bool process_alive(pid_t pid, unsigned long long start_time);
 
 nlohmann::json state_json(const ContainerState& state, ContainerStatus status);
-std::string rfc3339_now();
 
 }  // namespace berth::runtime
