@@ -30,4 +30,13 @@ std::string to_upper(std::string_view text) {
   return out;
 }
 
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string s;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) s += separator;
+    s += parts[i];
+  }
+  return s;
+}
+
 }  // namespace berth

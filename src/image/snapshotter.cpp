@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "base/fs.hpp"
+#include "base/strings.hpp"
 #include "base/syscalls.hpp"
 #include "image/copy_layers.hpp"
 #include "image/dir_tree.hpp"
@@ -68,15 +69,6 @@ Status run(const std::vector<std::string>& argv) {
   while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
   return fail_msg(argv[0] + " failed (status " + std::to_string(WEXITSTATUS(status)) + ")" +
                   (why.empty() ? "" : ": " + why));
-}
-
-std::string join(const std::vector<std::string>& parts, char sep) {
-  std::string s;
-  for (const auto& p : parts) {
-    if (!s.empty()) s += sep;
-    s += p;
-  }
-  return s;
 }
 
 overlay_mount::Spec overlay_spec(const LayerStore& layers, const std::vector<Digest>& chains,
@@ -186,7 +178,7 @@ Status Snapshotter::mount(const std::string& key, const std::string& target) con
   const Mount& m = ms.front();
   if (m.type == "bind") return sys::mount(m.source, target, "", MS_BIND | MS_REC, "");
   if (kind_ == SnapshotterKind::fuse_overlayfs) {
-    auto r = run({kFuseOverlayfs, "-o", join(m.options, ','), target});
+    auto r = run({kFuseOverlayfs, "-o", berth::join(m.options, ","), target});
     if (!r) return fail(r.error().wrap("mount snapshot " + quote(key) + " on " + quote(target)));
     return {};
   }

@@ -1,12 +1,13 @@
+#include "runtime/signals.hpp"
+
 #include <signal.h>
 #include <string.h>
 
 #include <charconv>
-#include <string>
 
-#include "cli/runtime/commands.hpp"
+#include "base/strings.hpp"
 
-namespace berth::cli {
+namespace berth::runtime {
 
 Result<int> parse_signal(const std::string& text) {
   int number = 0;
@@ -15,8 +16,7 @@ Result<int> parse_signal(const std::string& text) {
     if (number <= 0 || number > SIGRTMAX) return fail_msg("invalid signal " + quote(text));
     return number;
   }
-  std::string name = text;
-  for (auto& c : name) c = static_cast<char>(toupper(c));
+  std::string name = to_upper(text);
   if (name.rfind("SIG", 0) == 0) name = name.substr(3);
   for (int sig = 1; sig < NSIG; ++sig) {
     const char* abbrev = sigabbrev_np(sig);
@@ -27,4 +27,4 @@ Result<int> parse_signal(const std::string& text) {
   return fail_msg("invalid signal " + quote(text));
 }
 
-}  // namespace berth::cli
+}  // namespace berth::runtime

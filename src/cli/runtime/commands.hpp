@@ -6,8 +6,11 @@
 
 #include "base/error.hpp"
 #include "runtime/container.hpp"
+#include "runtime/signals.hpp"
 
 namespace berth::cli {
+
+using runtime::parse_signal;
 
 // The action of a subcommand: returns the exit status, or an error to report.
 using Action = std::function<Result<int>()>;
@@ -17,8 +20,6 @@ void add_lifecycle_commands(CLI::App& app, runtime::RuntimeOptions& rt, Action& 
 void add_exec_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& action);
 void add_info_commands(CLI::App& app, runtime::RuntimeOptions& rt, Action& action);
 void add_update_command(CLI::App& app, runtime::RuntimeOptions& rt, Action& action);
-
-Result<int> parse_signal(const std::string& text);
 
 // When argv is an exec command line, stores the words after the container id as the command
 // (see exec_command_words) and returns the count of words that CLI11 should parse.
