@@ -10,7 +10,8 @@ namespace berth::monitor {
 Status write_exit_record(const std::string& path, const ExitRecord& r) {
   nlohmann::json j = {{"ExitCode", r.exit_code},         {"OOMKilled", r.oom_killed},
                       {"StartedAt", r.started_at},       {"FinishedAt", r.finished_at},
-                      {"RestartCount", r.restart_count}, {"Error", r.error}};
+                      {"RestartCount", r.restart_count}, {"Error", r.error},
+                      {"Restarting", r.restarting}};
   return fs::write_file_atomic(path, j.dump() + "\n", 0600);
 }
 
@@ -27,6 +28,7 @@ Result<ExitRecord> read_exit_record(const std::string& path) {
   e.finished_at = BERTH_TRY(r.string("FinishedAt"));
   e.restart_count = static_cast<int>(BERTH_TRY(r.optional_int("RestartCount")).value_or(0));
   e.error = BERTH_TRY(r.string("Error"));
+  e.restarting = BERTH_TRY(r.boolean("Restarting"));
   return e;
 }
 

@@ -13,8 +13,9 @@ struct ExitRecord {
   bool oom_killed = false;  // the kernel's OOM killer hit the container's cgroup
   std::string started_at;   // RFC 3339, of the run that ended
   std::string finished_at;
-  int restart_count = 0;  // restarts the monitor made before this exit
-  std::string error;      // why the container could not be (re)started, if it could not
+  int restart_count = 0;    // restarts the monitor made before this exit
+  std::string error;        // why the container could not be (re)started, if it could not
+  bool restarting = false;  // the monitor waits to start it again
 };
 
 Status write_exit_record(const std::string& path, const ExitRecord& record);

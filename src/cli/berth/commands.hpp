@@ -23,6 +23,11 @@ void add_image_commands(CLI::App& top, CLI::App& image, Action& action);
 void add_archive_commands(CLI::App& top, CLI::App& image, Action& action);
 void add_login_commands(CLI::App& top, Action& action);
 void add_image_mount_commands(CLI::App& image, Action& action);
+void add_container_run_commands(CLI::App& top, CLI::App& container, Action& action);
+void add_container_commands(CLI::App& top, CLI::App& container, Action& action);
+void add_container_list_command(CLI::App& top, CLI::App& container, Action& action);
+void add_container_inspect_commands(CLI::App& top, CLI::App& container, Action& action);
+void add_container_exec_command(CLI::App& top, CLI::App& container, Action& action);
 void add_system_commands(CLI::App& top, CLI::App& system, Action& action);
 
 // Prints JSON as docker inspect does: an array, indented by four spaces, or each item through

@@ -50,4 +50,15 @@ Result<engine::ImageService*> Context::images() {
   return images_.get();
 }
 
+Result<engine::ContainerService*> Context::containers() {
+  if (containers_) return containers_.get();
+  engine::ImageService* images = BERTH_TRY(this->images());
+  auto kind = BERTH_TRY(image::detect_snapshotter(paths_.data_root, rootless_));
+  auto store = BERTH_TRY(engine::ContainerStore::open(paths_.data_root));
+  containers_ = std::make_unique<engine::ContainerService>(
+      paths_, rootless_, *images, std::move(store),
+      image::Snapshotter(paths_.data_root, kind, images->store().layers()));
+  return containers_.get();
+}
+
 }  // namespace berth::cli

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "engine/container_service.hpp"
 #include "engine/daemon_config.hpp"
 #include "engine/image_service.hpp"
 #include "engine/paths.hpp"
@@ -32,6 +33,7 @@ class Context {
   bool rootless() const { return rootless_; }
   const image::RegistryConfig& registry_config() const { return registry_; }
   Result<engine::ImageService*> images();
+  Result<engine::ContainerService*> containers();
 
  private:
   engine::Paths paths_;
@@ -39,6 +41,7 @@ class Context {
   bool rootless_ = false;
   image::RegistryConfig registry_;
   std::unique_ptr<engine::ImageService> images_;
+  std::unique_ptr<engine::ContainerService> containers_;
 };
 
 }  // namespace berth::cli

@@ -238,7 +238,6 @@ void add_image_commands(CLI::App& top, CLI::App& image, Action& action) {
   add_tag(image, action);
   add_history(top, action);
   add_history(image, action);
-  add_inspect(top, "images", action);
   add_inspect(image, "images", action);
 
   auto prune = std::make_shared<PruneFlags>();

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   cli::Action action;
   CLI::App* image = app.add_subcommand("image", "manage images");
   image->require_subcommand(1);
+  CLI::App* container = app.add_subcommand("container", "manage containers");
+  container->require_subcommand(1);
   CLI::App* system = app.add_subcommand("system", "manage berth");
   system->require_subcommand(1);
   cli::add_pull_push_commands(app, *image, action);
@@ -32,6 +34,11 @@ int main(int argc, char** argv) {
   cli::add_login_commands(app, action);
   cli::add_image_mount_commands(*image, action);
   cli::add_system_commands(app, *system, action);
+  cli::add_container_run_commands(app, *container, action);
+  cli::add_container_commands(app, *container, action);
+  cli::add_container_list_command(app, *container, action);
+  cli::add_container_inspect_commands(app, *container, action);
+  cli::add_container_exec_command(app, *container, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,118 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "base/syscalls.hpp"
+#include "cli/berth/commands.hpp"
+#include "engine/container_state.hpp"
+#include "engine/spec_user.hpp"
+#include "runtime/exec.hpp"
+
+namespace berth::cli {
+namespace {
+
+struct ExecFlags {
+  bool interactive = false, tty = false, detach = false, privileged = false;
+  std::string user, workdir;
+  std::vector<std::string> env, env_files;
+};
+
+Result<std::vector<std::string>> config_strings(const nlohmann::json& config, const char* key) {
+  std::vector<std::string> out;
+  if (config.contains(key) && config[key].is_array())
+    for (const auto& v : config[key]) out.push_back(v.get<std::string>());
+  return out;
+}
+
+// Keeps our stdio for after a detached exec, whose process gets /dev/null instead, as Docker's.
+class NullStdio {
+ public:
+  NullStdio() {
+    for (int fd = 0; fd <= 2; ++fd) saved_[fd] = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+    ::close(null);
+  }
+  ~NullStdio() {
+    for (int fd = 0; fd <= 2; ++fd)
+      if (saved_[fd] >= 0) ::dup2(saved_[fd], fd), ::close(saved_[fd]);
+  }
+
+ private:
+  int saved_[3] = {-1, -1, -1};
+};
+
+Result<int> run_exec(Context& ctx, CLI::App& cmd, const ExecFlags& f) {
+  std::vector<std::string> words = cmd.remaining();
+  if (!words.empty() && words[0] == "--") words.erase(words.begin());
+  if (words.size() < 2) return fail_msg("\"berth exec\" requires at least 2 arguments");
+  if (words[0].size() > 1 && words[0][0] == '-') return fail_msg("unknown flag: " + words[0]);
+  std::string name = words[0];
+  words.erase(words.begin());
+  if (f.tty && !f.detach && !::isatty(STDIN_FILENO))
+    return fail_msg("the input device is not a TTY");
+
+  engine::ContainerService* service = BERTH_TRY(ctx.containers());
+  auto r = BERTH_TRY(service->get(name));
+  if (engine::status_of(r.state) == "paused")
+    return fail_msg("Container " + r.id + " is paused, unpause the container before exec");
+  if (!engine::is_running(r.state)) return fail_msg("Container " + r.id + " is not running");
+
+  runtime::ExecOptions opts;
+  opts.id = r.id;
+  opts.args = words;
+  opts.env = BERTH_TRY(config_strings(r.config, "Env"));
+  for (const auto& e : f.env) {
+    if (e.find('=') != std::string::npos) {
+      opts.env.push_back(e);
+    } else if (const char* v = ::getenv(e.c_str())) {
+      opts.env.push_back(e + "=" + v);
+    }
+  }
+  opts.cwd = f.workdir.empty() ? r.config.value("WorkingDir", "") : f.workdir;
+  if (opts.cwd.empty()) opts.cwd = "/";
+  std::string user = f.user.empty() ? r.config.value("User", "") : f.user;
+  auto root = BERTH_TRY(sys::open("/proc/" + std::to_string(engine::pid_of(r.state)) + "/root",
+                                  O_PATH | O_DIRECTORY | O_CLOEXEC));
+  std::vector<std::string> group_add;
+  for (const auto& g : r.host_config.value("GroupAdd", nlohmann::json::array()))
+    group_add.push_back(g.get<std::string>());
+  auto resolved = BERTH_TRY(engine::resolve_user(root.get(), user, group_add));
+  opts.user = std::to_string(resolved.uid) + ":" + std::to_string(resolved.gid);
+  opts.additional_gids = resolved.additional_gids;
+  opts.tty = f.tty;
+  opts.detach = f.detach;
+  if (f.privileged) opts.caps = {"ALL"};
+
+  std::optional<NullStdio> quiet;
+  if (f.detach) quiet.emplace();
+  auto code = runtime::exec_in_container(service->runtime_options(), opts);
+  quiet.reset();
+  if (!code) {
+    std::fprintf(stderr, "Error: %s\n", code.error().what().c_str());
+    return engine::start_failure_exit_code(code.error().message);
+  }
+  return *code;
+}
+
+}  // namespace
+
+void add_container_exec_command(CLI::App& top, CLI::App& container, Action& action) {
+  for (CLI::App* parent : {&top, &container}) {
+    auto f = std::make_shared<ExecFlags>();
+    CLI::App* cmd = parent->add_subcommand("exec", "run a command in a running container");
+    cmd->add_flag("-i,--interactive", f->interactive, "keep stdin open");
+    cmd->add_flag("-t,--tty", f->tty, "allocate a pseudo-TTY");
+    cmd->add_flag("-d,--detach", f->detach, "run the command in the background");
+    cmd->add_option("-u,--user", f->user, "user[:group]");
+    cmd->add_option("-w,--workdir", f->workdir, "working directory inside the container");
+    cmd->add_option("-e,--env", f->env, "set environment variables")->allow_extra_args(false);
+    cmd->add_flag("--privileged", f->privileged, "every capability for the command");
+    cmd->prefix_command();
+    cmd->callback(
+        [f, cmd, &action] { action = [f, cmd](Context& c) { return run_exec(c, *cmd, *f); }; });
+  }
+}
+
+}  // namespace berth::cli

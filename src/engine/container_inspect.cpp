@@ -1,0 +1,75 @@
+#include "engine/container_inspect.hpp"
+
+#include "engine/container_state.hpp"
+
+namespace berth::engine {
+namespace {
+
+using json = nlohmann::json;
+
+std::vector<std::string> words(const json& config, const char* key) {
+  std::vector<std::string> out;
+  if (config.contains(key) && config[key].is_array())
+    for (const auto& w : config[key]) out.push_back(w.get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+json inspect_container(const ContainerService& service, const ContainerRecord& r) {
+  ContainerPaths p = service.paths_of(r.id);
+  auto command = words(r.config, "Entrypoint");
+  auto cmd = words(r.config, "Cmd");
+  command.insert(command.end(), cmd.begin(), cmd.end());
+  json args = json::array();
+  for (size_t i = 1; i < command.size(); ++i) args.push_back(command[i]);
+
+  json state = r.state;
+  int restart_count = restart_count_of(state);
+  for (const char* key : {"MonitorPid", "MonitorStartTime", "RestartCount"}) state.erase(key);
+  std::string log_type = r.host_config.value("LogConfig", json::object()).value("Type", "");
+
+  json mounts = r.state.value("Mounts", json::array());
+  std::string network = r.host_config.value("NetworkMode", "default");
+  return {
+      {"Id", r.id},
+      {"Created", r.created},
+      {"Path", command.empty() ? "" : command[0]},
+      {"Args", args},
+      {"State", state},
+      {"Image", r.image_id},
+      {"ResolvConfPath", p.resolv_conf_path},
+      {"HostnamePath", p.hostname_path},
+      {"HostsPath", p.hosts_path},
+      {"LogPath", log_type == "none" ? "" : p.log_path},
+      {"Name", "/" + r.name},
+      {"RestartCount", restart_count},
+      {"Driver", "overlay2"},
+      {"Platform", "linux"},
+      {"MountLabel", ""},
+      {"ProcessLabel", ""},
+      {"AppArmorProfile", ""},
+      {"ExecIDs", nullptr},
+      {"HostConfig", r.host_config},
+      {"GraphDriver",
+       {{"Name", "overlay2"},
+        {"Data", {{"MergedDir", p.rootfs}, {"UpperDir", service.upper_dir(r.id)}}}}},
+      {"Mounts", mounts},
+      {"Config", r.config},
+      {"NetworkSettings",
+       {{"Bridge", ""},
+        {"SandboxID", ""},
+        {"Ports", json::object()},
+        {"SandboxKey", ""},
+        {"Networks",
+         {{network == "default" ? "bridge" : network,
+           {{"NetworkID", ""},
+            {"EndpointID", ""},
+            {"Gateway", ""},
+            {"IPAddress", ""},
+            {"IPPrefixLen", 0},
+            {"MacAddress", ""}}}}}}},
+  };
+}
+
+}  // namespace berth::engine

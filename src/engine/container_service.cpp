@@ -1,0 +1,138 @@
+#include "engine/container_service.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "base/clock.hpp"
+#include "base/fs.hpp"
+#include "engine/container_defaults.hpp"
+#include "engine/container_lock.hpp"
+#include "engine/container_state.hpp"
+#include "engine/etc_files.hpp"
+#include "engine/oci_spec_builder.hpp"
+#include "image/dir_tree.hpp"
+
+namespace berth::engine {
+namespace {
+
+std::string random_id() {
+  unsigned char bytes[32];
+  std::random_device rd;
+  for (auto& b : bytes) b = static_cast<unsigned char>(rd());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  // Docker never makes an all-digit short id: it would read as a number.
+  if (id.substr(0, 12).find_first_not_of("0123456789") == std::string::npos) return random_id();
+  return id;
+}
+
+}  // namespace
+
+ContainerService::ContainerService(Paths paths, bool rootless, ImageService& images,
+                                   ContainerStore store, image::Snapshotter snapshotter)
+    : paths_(std::move(paths)),
+      rootless_(rootless),
+      images_(images),
+      store_(std::move(store)),
+      snapshotter_(std::move(snapshotter)) {}
+
+runtime::RuntimeOptions ContainerService::runtime_options() const {
+  runtime::RuntimeOptions rt;
+  rt.root = runtime_root(paths_);
+  rt.rootless = rootless_;
+  return rt;
+}
+
+Result<ContainerRecord> ContainerService::create(CreateRequest request) {
+  image::ImageRecord image = BERTH_TRY(images_.resolve(request.config.image));
+  image::ImageConfig image_config = BERTH_TRY(images_.config(image));
+  std::string id = random_id();
+  BERTH_CHECK(merge_image_config(request.config, image_config.config));
+  apply_create_defaults(request.config, request.host_config, id);
+
+  // Mount specifications are checked now, as Docker checks them at create.
+  SpecInput probe;
+  probe.config = request.config;
+  probe.host_config = request.host_config;
+  probe.image = image_config;
+  probe.container_id = id;
+  BERTH_TRY(plan_container_mounts(probe));
+
+  ContainerRecord record;
+  record.id = id;
+  record.name = request.name;
+  record.image = request.config.image;
+  record.image_id = image.id.str();
+  record.created = rfc3339_now();
+  record.config = to_json(request.config);
+  record.host_config = to_json(request.host_config);
+  record.state = created_state();
+
+  ContainerPaths p = paths_of(id);
+  auto chains = BERTH_TRY(images_.store().chain_ids(image.id));
+  auto made = [&]() -> Status {
+    BERTH_CHECK(snapshotter_.prepare(id, chains));
+    BERTH_CHECK(write_etc_files(p, request.config, request.host_config));
+    return {};
+  }();
+  Result<ContainerRecord> stored =
+      made ? store_.create(std::move(record)) : Result<ContainerRecord>(fail(made.error()));
+  if (!stored) {
+    (void)snapshotter_.remove(id);
+    (void)fs::remove_all(p.data_dir);
+  }
+  return stored;
+}
+
+Result<ContainerRecord> ContainerService::get(std::string_view id_or_name) {
+  ContainerRecord r = BERTH_TRY(reconcile(BERTH_TRY(store_.get(id_or_name))));
+  if (r.id.empty()) return fail_msg("No such container: " + std::string(id_or_name));
+  return r;
+}
+
+Result<std::vector<ContainerRecord>> ContainerService::list() {
+  std::vector<ContainerRecord> out;
+  for (auto& r : BERTH_TRY(store_.list())) {
+    auto reconciled = reconcile(std::move(r));
+    if (!reconciled) return fail(reconciled.error());
+    // A --rm container that ended meanwhile is gone.
+    if (!reconciled->id.empty()) out.push_back(std::move(*reconciled));
+  }
+  return out;
+}
+
+Status ContainerService::rename(std::string_view id_or_name, std::string_view new_name) {
+  ContainerRecord r = BERTH_TRY(get(id_or_name));
+  return store_.rename(r.id, new_name);
+}
+
+Status ContainerService::pause(std::string_view id_or_name) {
+  ContainerRecord r = BERTH_TRY(get(id_or_name));
+  if (status_of(r.state) == "paused") return fail_msg("Container " + r.id + " is already paused");
+  if (!is_running(r.state)) return fail_msg("Container " + r.id + " is not running");
+  BERTH_CHECK(runtime::pause_container(runtime_options(), r.id));
+  mark_paused(r.state, true);
+  return store_.set_state(r.id, r.state);
+}
+
+Status ContainerService::unpause(std::string_view id_or_name) {
+  ContainerRecord r = BERTH_TRY(get(id_or_name));
+  if (status_of(r.state) != "paused") return fail_msg("Container " + r.id + " is not paused");
+  BERTH_CHECK(runtime::resume_container(runtime_options(), r.id));
+  mark_paused(r.state, false);
+  return store_.set_state(r.id, r.state);
+}
+
+Result<uint64_t> ContainerService::rw_size(const std::string& id) const {
+  std::string upper = upper_dir(id);
+  if (!fs::exists(upper)) return 0;
+  return image::dir_tree::regular_bytes(AT_FDCWD, upper, upper);
+}
+
+}  // namespace berth::engine

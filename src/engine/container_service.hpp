@@ -1,0 +1,88 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "engine/container_config.hpp"
+#include "engine/container_paths.hpp"
+#include "engine/container_store.hpp"
+#include "engine/image_service.hpp"
+#include "engine/paths.hpp"
+#include "image/snapshotter.hpp"
+#include "runtime/container.hpp"
+
+namespace berth::engine {
+
+struct StartOptions {
+  // The caller attaches before the container's process runs (docker run, start -a): the monitor
+  // makes the container and waits for the caller on the attach socket.
+  bool attach_wait = false;
+};
+
+struct Started {
+  ContainerRecord record;
+  pid_t pid = 0;
+};
+
+// Docker's exit code for a container whose process could not be started: 127 not found, 126 not
+// executable, else 128... as `docker run` exits with it.
+int start_failure_exit_code(const std::string& message);
+
+// The containers of one data root and exec root: create, start, stop, remove, and the state they
+// are in, which is reconciled with the monitors and the runtime whenever a record is read, so that
+// it stays true after the CLI, the monitor or /run went away.
+class ContainerService {
+ public:
+  ContainerService(Paths paths, bool rootless, ImageService& images, ContainerStore store,
+                   image::Snapshotter snapshotter);
+
+  const Paths& paths() const { return paths_; }
+  ContainerPaths paths_of(const std::string& id) const { return container_paths(paths_, id); }
+  runtime::RuntimeOptions runtime_options() const;
+  ContainerStore& store() { return store_; }
+  // The container's writable layer on the host, and the bytes in it.
+  std::string upper_dir(const std::string& id) const { return snapshotter_.upper_path(id); }
+  Result<uint64_t> rw_size(const std::string& id) const;
+
+  // The image must be in the store. Errors name what is wrong (`No such image: x`, a bad -v).
+  Result<ContainerRecord> create(CreateRequest request);
+  Result<Started> start(std::string_view id_or_name, const StartOptions& options);
+  // Docker's stop: the stop signal, then SIGKILL after timeout (default: the container's
+  // StopTimeout, else 10 s). A stopped container is fine.
+  Status stop(std::string_view id_or_name, std::optional<int> timeout_seconds);
+  Status kill(std::string_view id_or_name, int signal);
+  Status remove(std::string_view id_or_name, bool force, bool volumes);
+  // Waits until the container is not running; its exit code.
+  Result<int> wait(std::string_view id_or_name);
+  Status pause(std::string_view id_or_name);
+  Status unpause(std::string_view id_or_name);
+  Status rename(std::string_view id_or_name, std::string_view new_name);
+
+  // Reconciled records.
+  Result<ContainerRecord> get(std::string_view id_or_name);
+  Result<std::vector<ContainerRecord>> list();
+
+  // What the monitor's exit command runs (and reconciliation, when the monitor is gone): records
+  // how the container ended, removes its run state, and removes it entirely with --rm.
+  Status cleanup(const std::string& id);
+
+ private:
+  Result<ContainerRecord> reconcile(ContainerRecord record);
+  Status finish(const std::string& id);
+  Status remove_files(const ContainerRecord& record);
+  bool monitor_alive(const ContainerRecord& record) const;
+  // Until the monitor is gone (its exit command done too), or the timeout.
+  bool wait_for_monitor(const ContainerRecord& record, std::chrono::milliseconds timeout) const;
+
+  Paths paths_;
+  bool rootless_;
+  ImageService& images_;
+  ContainerStore store_;
+  image::Snapshotter snapshotter_;
+};
+
+}  // namespace berth::engine

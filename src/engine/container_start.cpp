@@ -1,0 +1,119 @@
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "base/clock.hpp"
+#include "base/fs.hpp"
+#include "engine/container_lock.hpp"
+#include "engine/container_service.hpp"
+#include "engine/container_state.hpp"
+#include "engine/monitor_launch.hpp"
+#include "engine/oci_spec_builder.hpp"
+#include "engine/private_mount_namespace.hpp"
+#include "engine/volume_mounts.hpp"
+#include "monitor/json_file_log.hpp"
+
+namespace berth::engine {
+namespace {
+
+monitor::RestartPolicy restart_policy_of(const HostConfig& host) {
+  monitor::RestartPolicy p;
+  p.name = host.restart_policy.name.empty() ? "no" : host.restart_policy.name;
+  p.max_retries = host.restart_policy.maximum_retry_count;
+  return p;
+}
+
+Status configure_log(monitor::MonitorConfig& m, const HostConfig& host, const ContainerPaths& p) {
+  const auto& log = host.log_config;
+  if (log.type == "none") return {};
+  if (!log.type.empty() && log.type != "json-file")
+    return fail_msg("log driver " + quote(log.type) +
+                    ": not supported (berth writes json-file logs, or none)");
+  auto rotation = BERTH_TRY(monitor::parse_log_options(log.config));
+  m.log_path = p.log_path;
+  m.log_max_size = rotation.max_size;
+  m.log_max_file = rotation.max_file;
+  return {};
+}
+
+}  // namespace
+
+int start_failure_exit_code(const std::string& message) {
+  if (message.find("not found") != std::string::npos ||
+      message.find("no such file or directory") != std::string::npos)
+    return 127;
+  if (message.find("permission denied") != std::string::npos) return 126;
+  return 128;
+}
+
+Result<Started> ContainerService::start(std::string_view id_or_name, const StartOptions& options) {
+  ContainerRecord record = BERTH_TRY(get(id_or_name));
+  ContainerPaths p = paths_of(record.id);
+  auto lock = BERTH_TRY(ContainerLock::acquire(p.data_dir));
+  record = BERTH_TRY(store_.get(record.id));
+  if (is_active(record.state)) return Started{record, pid_of(record.state)};
+
+  ContainerConfig config = BERTH_TRY(container_config_from_json(record.config));
+  HostConfig host = BERTH_TRY(host_config_from_json(record.host_config));
+  image::ImageRecord image = BERTH_TRY(images_.resolve(record.image_id));
+
+  SpecInput in;
+  in.config = config;
+  in.host_config = host;
+  in.image = BERTH_TRY(images_.config(image));
+  in.container_id = record.id;
+  in.name = record.name;
+  in.rootfs = p.rootfs;
+  in.hosts_path = p.hosts_path;
+  in.hostname_path = p.hostname_path;
+  in.resolv_conf_path = p.resolv_conf_path;
+  in.rootless = rootless_;
+  if (host.init.value_or(false)) in.init_path = BERTH_TRY(sibling_binary("berth-init"));
+  if (!rootless_) in.cgroups_path = "/berth/" + record.id;
+
+  monitor::MonitorConfig m;
+  m.id = record.id;
+  m.runtime_root = p.runtime_root;
+  m.bundle = p.run_dir;
+  m.rootless = rootless_;
+  m.open_stdin = config.open_stdin;
+  m.stdin_once = config.stdin_once;
+  m.tty = config.tty;
+  m.attach_wait = options.attach_wait;
+  m.restart = restart_policy_of(host);
+  BERTH_CHECK(configure_log(m, host, p));
+  std::string self = BERTH_TRY(sibling_binary("berth"));
+  m.exit_command = {self,        "--data-root", paths_.data_root, "--exec-root", paths_.exec_root,
+                    "container", "cleanup",     record.id};
+
+  auto launched = [&]() -> Result<LaunchedMonitor> {
+    BERTH_CHECK(fs::remove_all(p.run_dir));
+    BERTH_CHECK(fs::mkdir_p(p.rootfs, 0700));
+    BERTH_CHECK(enter_private_mount_namespace());
+    BERTH_CHECK(snapshotter_.mount(record.id, p.rootfs));
+    MountPlan plan = BERTH_TRY(plan_container_mounts(in));
+    for (const auto& dir : plan.create_dirs) BERTH_CHECK(fs::mkdir_p(dir, 0755));
+    in.volume_mounts = BERTH_TRY(mount_volumes(*this, record, plan.volumes, p.rootfs));
+    nlohmann::json spec = BERTH_TRY(build_oci_spec(in));
+    BERTH_CHECK(fs::write_file_atomic(p.run_dir + "/config.json", spec.dump(), 0600));
+    return launch_monitor(p.run_dir, m);
+  }();
+  if (!launched) {
+    (void)::umount2(p.rootfs.c_str(), MNT_DETACH);
+    (void)fs::remove_all(p.run_dir);
+    monitor::ExitRecord failed;
+    failed.exit_code = start_failure_exit_code(launched.error().message);
+    failed.error = launched.error().message;
+    nlohmann::json state = record.state;
+    mark_exited(state, failed);
+    // A container that never ran stays "created", as Docker keeps it.
+    if (status_of(record.state) == "created") state["Status"] = "created";
+    (void)store_.set_state(record.id, state);
+    return fail(launched.error());
+  }
+  mark_running(record.state, launched->container_pid, rfc3339_now(), launched->monitor_pid,
+               launched->monitor_start_time, 0);
+  BERTH_CHECK(store_.set_state(record.id, record.state));
+  return Started{record, launched->container_pid};
+}
+
+}  // namespace berth::engine
