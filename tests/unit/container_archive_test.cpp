@@ -4,7 +4,9 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <map>
@@ -444,6 +446,67 @@ TEST_F(ContainerArchive, ExportHasTheTreeButNotProcAndSysContent) {
             (std::vector<std::string>{"etc/", "etc/hosts", "etc/mtab", "proc/", "sys/", "tmp/"}));
   EXPECT_EQ(tar.entries["etc/mtab"].symlink, "/proc/self/mounts");
   EXPECT_EQ(tar.entries["etc/hosts"].data, "127.0.0.1 localhost\n");
+}
+
+TEST_F(ContainerArchive, XattrsFifosAndTheRootGoThroughARoundTrip) {
+  write(in_root("srv/f"), "x");
+  ASSERT_EQ(::mkfifo(in_root("srv/pipe").c_str(), 0640), 0);
+  if (::setxattr(in_root("srv/f").c_str(), "user.berth", "v1", 2, 0) != 0)
+    GTEST_SKIP() << "no user xattrs on " << top_;
+  unique_fd out = memfd();
+  ASSERT_TRUE(engine::archive_path(root_.get(), "/", out.get()));
+  auto tar = list_tar(out.get());
+  EXPECT_EQ(tar.names, (std::vector<std::string>{"./", "./srv/", "./srv/f", "./srv/pipe"}));
+  EXPECT_EQ(tar.entries["./srv/pipe"].type, static_cast<unsigned>(AE_IFIFO));
+
+  mkdir(in_root("copy"));
+  ::lseek(out.get(), 0, SEEK_SET);
+  auto status = engine::extract_to_path(root_.get(), "/copy", out.get(), as_caller());
+  ASSERT_TRUE(status) << status.error().what();
+  char value[16] = {};
+  ASSERT_EQ(::getxattr(in_root("copy/srv/f").c_str(), "user.berth", value, sizeof(value)), 2);
+  EXPECT_STREQ(value, "v1");
+  struct stat st;
+  ASSERT_EQ(::lstat(in_root("copy/srv/pipe").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+}
+
+TEST_F(ContainerArchive, ExtractReadsCompressedTars) {
+  unique_fd fd = memfd();
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  archive_write_add_filter_gzip(a);
+  ASSERT_EQ(archive_write_open_fd(a, fd.get()), ARCHIVE_OK);
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "z");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, 3);
+  ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+  archive_write_data(a, "gz\n", 3);
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+  ::lseek(fd.get(), 0, SEEK_SET);
+  ASSERT_TRUE(engine::extract_to_path(root_.get(), "/", fd.get(), as_caller()));
+  EXPECT_EQ(read(in_root("z")), "gz\n");
+}
+
+TEST_F(ContainerArchive, ExportStopsAtMountPoints) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mount needs root";
+  mkdir(in_root("mnt/vol"));
+  if (::mount("tmpfs", in_root("mnt/vol").c_str(), "tmpfs", 0, "size=1m") != 0)
+    GTEST_SKIP() << "cannot mount tmpfs here";
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{in_root("mnt/vol")};
+  write(in_root("mnt/vol/hidden"), "on the volume");
+  write(in_root("mnt/kept"), "on the root");
+  unique_fd out = memfd();
+  ASSERT_TRUE(engine::export_rootfs(root_.get(), out.get()));
+  EXPECT_EQ(list_tar(out.get()).names, (std::vector<std::string>{"mnt/", "mnt/kept", "mnt/vol/"}));
 }
 
 // ---- docker cp HOST_SRC CONTAINER:DST

@@ -33,29 +33,31 @@ Result<unique_fd> dup_std(int fd, const char* what) {
 
 // `docker cp - CONTAINER:DEST`: a tar on stdin goes into DEST, which must be a directory.
 Result<int> cp_stdin_to_container(Context& ctx, const ContainerRootOpener& open_root,
-                                  const CpArg& dst, const engine::ExtractOptions& opts) {
-  unique_fd root = BERTH_TRY(open_root(ctx, dst.container));
+                                  const CpArg& dst, engine::ExtractOptions opts) {
+  ContainerRoot root = BERTH_TRY(open_root(ctx, dst.container));
   std::string path = engine::copy_paths::container_abs(dst.path);
-  auto st = engine::stat_path(root.get(), path);
+  auto st = engine::stat_path(root.fd.get(), path);
   if (st && S_ISLNK(st->mode)) {
     path = st->link_target;
-    st = engine::stat_path(root.get(), path);
+    st = engine::stat_path(root.fd.get(), path);
   }
   if (!st || !S_ISDIR(st->mode))
     return fail_msg("destination \"" + dst.container + ":" + dst.path + "\" must be a directory");
   unique_fd in = BERTH_TRY(dup_std(STDIN_FILENO, "stdin"));
-  auto status = engine::extract_to_path(root.get(), path, in.get(), opts);
+  opts.uid = root.uid;
+  opts.gid = root.gid;
+  auto status = engine::extract_to_path(root.fd.get(), path, in.get(), opts);
   if (!status) return fail(named(status.error(), dst.container));
   return 0;
 }
 
 Result<int> cp_container_to_stdout(Context& ctx, const ContainerRootOpener& open_root,
                                    const CpArg& src, bool follow_link) {
-  unique_fd root = BERTH_TRY(open_root(ctx, src.container));
+  ContainerRoot root = BERTH_TRY(open_root(ctx, src.container));
   unique_fd out = BERTH_TRY(dup_std(STDOUT_FILENO, "stdout"));
   engine::ArchiveOptions opts;
   opts.follow_link = follow_link;
-  auto status = engine::archive_path(root.get(), src.path, out.get(), opts);
+  auto status = engine::archive_path(root.fd.get(), src.path, out.get(), opts);
   if (!status) return fail(named(status.error(), src.container));
   return 0;
 }
@@ -71,16 +73,19 @@ Result<int> run_cp(Context& ctx, const ContainerRootOpener& open_root, const CpF
     return fail_msg("copying between containers is not supported");
   if (!src.container.empty()) {
     if (dst.path == "-") return cp_container_to_stdout(ctx, open_root, src, f.follow_link);
-    unique_fd root = BERTH_TRY(open_root(ctx, src.container));
-    auto status = engine::copy_container_to_host(root.get(), src.path, f.follow_link, dst.path);
+    ContainerRoot root = BERTH_TRY(open_root(ctx, src.container));
+    auto status = engine::copy_container_to_host(root.fd.get(), src.path, f.follow_link, dst.path);
     if (!status) return fail(named(status.error(), src.container));
     return 0;
   }
   engine::ExtractOptions opts;
   opts.copy_uid_gid = f.archive;
   if (src.path == "-") return cp_stdin_to_container(ctx, open_root, dst, opts);
-  unique_fd root = BERTH_TRY(open_root(ctx, dst.container));
-  auto status = engine::copy_host_to_container(src.path, f.follow_link, root.get(), dst.path, opts);
+  ContainerRoot root = BERTH_TRY(open_root(ctx, dst.container));
+  opts.uid = root.uid;
+  opts.gid = root.gid;
+  auto status =
+      engine::copy_host_to_container(src.path, f.follow_link, root.fd.get(), dst.path, opts);
   if (!status) return fail(named(status.error(), dst.container));
   return 0;
 }
@@ -96,16 +101,16 @@ Result<int> run_export(Context& ctx, const ContainerRootOpener& open_root, const
   if (f.output.empty() || f.output == "-") {
     if (::isatty(STDOUT_FILENO) == 1)
       return fail_msg("cowardly refusing to save to a terminal. Use the -o flag or redirect");
-    unique_fd root = BERTH_TRY(open_root(ctx, f.container));
+    ContainerRoot root = BERTH_TRY(open_root(ctx, f.container));
     unique_fd out = BERTH_TRY(dup_std(STDOUT_FILENO, "stdout"));
-    BERTH_CHECK(engine::export_rootfs(root.get(), out.get()));
+    BERTH_CHECK(engine::export_rootfs(root.fd.get(), out.get()));
     return 0;
   }
-  unique_fd root = BERTH_TRY(open_root(ctx, f.container));
+  ContainerRoot root = BERTH_TRY(open_root(ctx, f.container));
   std::string tmp = f.output + ".berth-tmp-" + std::to_string(::getpid());
   unique_fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!out) return fail_sys("create " + quote(tmp));
-  auto exported = engine::export_rootfs(root.get(), out.get());
+  auto exported = engine::export_rootfs(root.fd.get(), out.get());
   if (exported && ::fsync(out.get()) != 0) exported = fail_sys("fsync " + quote(tmp));
   if (exported && ::rename(tmp.c_str(), f.output.c_str()) != 0)
     exported = fail_sys("rename " + quote(tmp) + " to " + quote(f.output));

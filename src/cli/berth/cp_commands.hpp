@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <string>
 
@@ -12,10 +14,17 @@
 
 namespace berth::cli {
 
-// Opens the root directory of the named container (/proc/PID/root when it runs, its mounted
-// rootfs when not); given by the code that knows containers.
+// The root directory of a container (/proc/PID/root when it runs, its mounted rootfs when not),
+// and who the container's root is as the calling process sees it: the owner docker cp gives to
+// what it copies in without -a (0:0 unless user namespaces remap it).
+struct ContainerRoot {
+  unique_fd fd;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+// Given by the code that knows containers.
 using ContainerRootOpener =
-    std::function<Result<unique_fd>(Context& ctx, const std::string& container)>;
+    std::function<Result<ContainerRoot>(Context& ctx, const std::string& container)>;
 
 // docker cp and docker export, on `top` and, when given, on the `container` management command.
 void add_cp_commands(CLI::App& top, CLI::App* container, Action& action,
