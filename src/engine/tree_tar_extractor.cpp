@@ -59,6 +59,18 @@ Error beneath_error(const Error& e, const std::string& path) {
   return e;
 }
 
+// fchmodat follows a final symlink, and a running container could swap the node for one between
+// mknod and chmod: the node is pinned by an O_PATH fd and changed through its /proc/self/fd link,
+// which reaches that inode and nothing else.
+Status chmod_node(int dir_fd, const std::string& name, const std::string& path, mode_t mode) {
+  auto fd = BERTH_TRY(sys::openat(dir_fd, name, O_PATH | O_NOFOLLOW));
+  struct stat st;
+  if (::fstat(fd.get(), &st) < 0) return fail_sys("stat " + quote(path));
+  if (S_ISLNK(st.st_mode)) return fail_msg(quote(path) + " was replaced by a symlink");
+  if (::chmod(sys::fd_path(fd.get()).c_str(), mode) < 0) return fail_sys("chmod " + quote(path));
+  return {};
+}
+
 class Extractor {
  public:
   Extractor(int base_fd, const ExtractOptions& opts) : base_fd_(base_fd), opts_(opts) {}
@@ -299,7 +311,7 @@ Status Extractor::write(archive* reader, archive_entry* entry) {
         image::EntryRef ref{-1, dir_fd, name};
         BERTH_CHECK(own(ref, meta));
         BERTH_CHECK(set_xattrs(ref, meta));
-        BERTH_CHECK(image::apply_mode(ref, meta));
+        BERTH_CHECK(chmod_node(dir_fd, name, path, meta.mode));
         return image::apply_times(ref, meta);
       }
       default:

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -470,6 +471,25 @@ TEST_F(ContainerArchive, XattrsFifosAndTheRootGoThroughARoundTrip) {
   ASSERT_EQ(::lstat(in_root("copy/srv/pipe").c_str(), &st), 0);
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
   EXPECT_EQ(st.st_mode & 07777, 0640u);
+}
+
+TEST_F(ContainerArchive, DeviceNodesGoThroughARoundTrip) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mknod needs root";
+  mkdir(in_root("dev"));
+  if (::mknod(in_root("dev/null").c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0)
+    GTEST_SKIP() << "mknod refused here";
+  ASSERT_EQ(::chmod(in_root("dev/null").c_str(), 0666), 0);
+  unique_fd out = memfd();
+  ASSERT_TRUE(engine::archive_path(root_.get(), "/dev/null", out.get()));
+  mkdir(in_root("copy"));
+  ::lseek(out.get(), 0, SEEK_SET);
+  auto status = engine::extract_to_path(root_.get(), "/copy", out.get(), as_caller());
+  ASSERT_TRUE(status) << status.error().what();
+  struct stat st;
+  ASSERT_EQ(::lstat(in_root("copy/null").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_EQ(st.st_rdev, makedev(1, 3));
+  EXPECT_EQ(st.st_mode & 07777, 0666u);
 }
 
 TEST_F(ContainerArchive, ExtractReadsCompressedTars) {
