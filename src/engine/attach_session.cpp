@@ -1,5 +1,6 @@
 #include "engine/attach_session.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -18,7 +19,9 @@ using monitor::FrameType;
 Result<AttachSession> AttachSession::connect(const std::string& run_dir,
                                              const monitor::AttachHello& hello) {
   AttachSession s;
-  s.fd_ = BERTH_TRY(unix_socket::connect(monitor::attach_socket_path(run_dir), "attach socket"));
+  auto dir = BERTH_TRY(sys::open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  s.fd_ = BERTH_TRY(unix_socket::connect(monitor::attach_socket_short_path(dir.get()),
+                                         "attach socket of " + run_dir));
   BERTH_CHECK(monitor::write_frame(s.fd_.get(), FrameType::hello, monitor::encode_hello(hello)));
   return s;
 }

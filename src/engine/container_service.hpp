@@ -66,6 +66,10 @@ class ContainerService {
   Result<ContainerRecord> get(std::string_view id_or_name);
   Result<std::vector<ContainerRecord>> list();
 
+  // The container's root directory: /proc/<pid>/root while it runs, else its snapshot mounted in
+  // this process's private mount namespace (cp, export).
+  Result<unique_fd> open_root(std::string_view id_or_name);
+
   // What the monitor's exit command runs (and reconciliation, when the monitor is gone): records
   // how the container ended, removes its run state, and removes it entirely with --rm.
   Status cleanup(const std::string& id);

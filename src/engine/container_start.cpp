@@ -1,8 +1,10 @@
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include "base/clock.hpp"
 #include "base/fs.hpp"
+#include "base/syscalls.hpp"
 #include "engine/container_lock.hpp"
 #include "engine/container_service.hpp"
 #include "engine/container_state.hpp"
@@ -114,6 +116,19 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
                launched->monitor_start_time, 0);
   BERTH_CHECK(store_.set_state(record.id, record.state));
   return Started{record, launched->container_pid};
+}
+
+Result<unique_fd> ContainerService::open_root(std::string_view id_or_name) {
+  ContainerRecord r = BERTH_TRY(get(id_or_name));
+  if (is_running(r.state))
+    return sys::open("/proc/" + std::to_string(pid_of(r.state)) + "/root",
+                     O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ContainerPaths p = paths_of(r.id);
+  auto lock = BERTH_TRY(ContainerLock::acquire(p.data_dir));
+  BERTH_CHECK(enter_private_mount_namespace());
+  BERTH_CHECK(fs::mkdir_p(p.rootfs, 0700));
+  BERTH_CHECK(snapshotter_.mount(r.id, p.rootfs));
+  return sys::open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 }  // namespace berth::engine

@@ -45,6 +45,11 @@ inline std::string monitor_config_path(const std::string& run_dir) {
 inline std::string attach_socket_path(const std::string& run_dir) {
   return run_dir + "/attach.sock";
 }
+// A socket's path may not exceed 107 bytes, and run dirs under a deep --exec-root do: sockets are
+// bound and reached through /proc/self/fd/<an O_PATH fd of the run dir>/attach.sock.
+inline std::string attach_socket_short_path(int run_dir_fd) {
+  return "/proc/self/fd/" + std::to_string(run_dir_fd) + "/attach.sock";
+}
 inline std::string exit_record_path(const std::string& run_dir) {
   return run_dir + "/exit.json";
 }

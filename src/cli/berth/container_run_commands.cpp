@@ -32,9 +32,12 @@ Status ensure_image(Context& ctx, const std::string& name) {
   return {};
 }
 
-struct RunFlags {
-  ContainerFlags container;
-};
+// A container that could not start is removed with --rm, as Docker's; the status says why.
+int start_failed(engine::ContainerService& service, const engine::ContainerRecord& r,
+                 const Error& e) {
+  if (r.host_config.value("AutoRemove", false)) (void)service.remove(r.id, true, true);
+  return report(e, engine::start_failure_exit_code(e.what()));
+}
 
 Result<engine::ContainerRecord> create_from_flags(Context& ctx, CLI::App& cmd,
                                                   const ContainerFlags& flags,
@@ -52,8 +55,7 @@ Result<int> start_attached(engine::ContainerService& service, const engine::Cont
   engine::StartOptions start;
   start.attach_wait = true;
   auto started = service.start(r.id, start);
-  if (!started)
-    return report(started.error(), engine::start_failure_exit_code(started.error().message));
+  if (!started) return start_failed(service, r, started.error());
   AttachOptions attach;
   attach.stdin_ = with_stdin;
   attach.tty = r.config.value("Tty", false);
@@ -69,8 +71,7 @@ Result<int> run(Context& ctx, CLI::App& cmd, const ContainerFlags& flags) {
   engine::ContainerService* service = BERTH_TRY(ctx.containers());
   if (flags.detach) {
     auto started = service->start(record->id, {});
-    if (!started)
-      return report(started.error(), engine::start_failure_exit_code(started.error().message));
+    if (!started) return start_failed(*service, *record, started.error());
     std::printf("%s\n", record->id.c_str());
     return 0;
   }

@@ -19,6 +19,20 @@ std::string human_size(uint64_t bytes) {
   return buf;
 }
 
+std::string human_binary_size(uint64_t bytes) {
+  static constexpr std::array<const char*, 7> kUnits = {"B",   "KiB", "MiB", "GiB",
+                                                        "TiB", "PiB", "EiB"};
+  double size = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (size >= 1024.0 && unit + 1 < kUnits.size()) {
+    size /= 1024.0;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.4g%s", size, kUnits[unit]);
+  return buf;
+}
+
 std::string human_duration(int64_t seconds) {
   auto plural = [](int64_t n, const char* unit) {
     return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");

@@ -10,6 +10,8 @@ namespace berth::cli {
 
 // Docker's size column: decimal units with three significant digits ("4.26MB", "1.2kB").
 std::string human_size(uint64_t bytes);
+// Binary units with two decimals, as docker stats shows memory ("1.5MiB", "7.66GiB").
+std::string human_binary_size(uint64_t bytes);
 // Docker's "CREATED" column without " ago": "Less than a second", "About an hour", "2 weeks".
 std::string human_duration(int64_t seconds);
 // RFC 3339 with optional fraction and zone ("2024-01-02T03:04:05.123Z", "...+02:00").

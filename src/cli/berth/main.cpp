@@ -3,6 +3,7 @@
 
 #include "cli/berth/commands.hpp"
 #include "cli/berth/context.hpp"
+#include "cli/berth/cp_commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace berth;
@@ -39,6 +40,13 @@ int main(int argc, char** argv) {
   cli::add_container_list_command(app, *container, action);
   cli::add_container_inspect_commands(app, *container, action);
   cli::add_container_exec_command(app, *container, action);
+  cli::add_container_stats_command(app, *container, action);
+  cli::add_cp_commands(
+      app, container, action,
+      [](cli::Context& ctx, const std::string& name) -> Result<cli::ContainerRoot> {
+        engine::ContainerService* containers = BERTH_TRY(ctx.containers());
+        return cli::ContainerRoot{BERTH_TRY(containers->open_root(name)), 0, 0};
+      });
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
 #include "monitor/supervise/attach_clients.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -8,14 +9,17 @@
 #include <cstring>
 
 #include "base/syscalls.hpp"
+#include "monitor/monitor_config.hpp"
 
 namespace berth::monitor {
 
-Status AttachClients::listen(const std::string& path) {
+Status AttachClients::listen(const std::string& run_dir) {
+  std::string path = attach_socket_path(run_dir);
+  auto dir = BERTH_TRY(sys::open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  std::string short_path = attach_socket_short_path(dir.get());
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) return fail_msg("attach socket path too long: " + path);
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  std::memcpy(addr.sun_path, short_path.c_str(), short_path.size() + 1);
   unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) return fail_sys("socket for " + quote(path));
   ::unlink(path.c_str());

@@ -23,7 +23,8 @@ struct ClientInput {
 // The clients attached on the container's attach socket.
 class AttachClients {
  public:
-  Status listen(const std::string& path);
+  // Listens on <run_dir>/attach.sock, for the owner only.
+  Status listen(const std::string& run_dir);
   int listen_fd() const { return listener_.get(); }
 
   // The descriptors to poll after the listener: one per client, in order.

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   auto config = monitor::read_monitor_config(monitor::monitor_config_path(run_dir));
   if (!config) {
     if (sync_fd >= 0) {
-      std::string line = nlohmann::json{{"error", config.error().message}}.dump() + "\n";
+      std::string line = nlohmann::json{{"error", config.error().what()}}.dump() + "\n";
       (void)!::write(sync_fd, line.data(), line.size());
     }
     return 1;

@@ -230,13 +230,13 @@ Result<bool> Supervisor::run() {
     auto log = JsonFileLog::open(config_.log_path,
                                  LogRotation{config_.log_max_size, config_.log_max_file});
     if (!log) {
-      report("error", log.error().message);
+      report("error", log.error().what());
       return fail(log.error());
     }
     log_.emplace(std::move(*log));
   }
-  if (auto r = clients_.listen(attach_socket_path(run_dir_)); !r) {
-    report("error", r.error().message);
+  if (auto r = clients_.listen(run_dir_); !r) {
+    report("error", r.error().what());
     return fail(r.error());
   }
 
@@ -245,12 +245,12 @@ Result<bool> Supervisor::run() {
     if (auto r = start_once(first); !r) {
       // A first start that fails is the engine's error to print; a restart that fails ends
       // the container as Docker's does, with the reason in its state.
-      report("error", r.error().message);
-      clients_.send_error(r.error().message);
+      report("error", r.error().what());
+      clients_.send_error(r.error().what());
       ExitRecord rec;
       rec.exit_code = 128;
       rec.finished_at = rfc3339_now();
-      rec.error = r.error().message;
+      rec.error = r.error().what();
       rec.restart_count = restart_count_;
       rec.started_at = started_at_;
       (void)write_exit_record(exit_record_path(run_dir_), rec);

@@ -1,0 +1,257 @@
+#!/usr/bin/env bats
+# berth's container verbs (run, ps, exec, stop, rm, ...) against the real kernel, on an image
+# made offline with `berth import` from busybox-static.
+
+load helpers
+load peers
+load registry
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+  it_setup_file
+  make_peer_rootfs_tar "$IT_TMP/rootfs.tar"
+}
+
+teardown_file() {
+  it_teardown_file
+  # The parent cgroup of berth's containers, once the last of them is gone.
+  remove_cgroup_tree berth
+}
+
+setup() {
+  it_setup
+  berth import --change 'CMD ["sh"]' "$IT_TMP/rootfs.tar" bb:latest >/dev/null
+}
+
+teardown() {
+  # Monitors and containers of this test, then its mounts and files.
+  kill_procs_mentioning "$TDIR/exec"
+  local c
+  for c in $(berth ps -aq 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1 || true; done
+  it_teardown
+}
+
+# field_is NAME TEMPLATE VALUE: for wait_until, which runs its command again each time.
+field_is() { [ "$(berth inspect -f "$2" "$1")" = "$3" ]; }
+field_at_least() { [ "$(berth inspect -f "$2" "$1")" -ge "$3" ]; }
+
+nothing_left_of() {
+  local id=$1
+  [ ! -e "$TDIR/exec/containers/$id" ]
+  [ ! -e "$TDIR/exec/runtime/$id" ]
+  ! grep -q "$id" /proc/self/mountinfo
+  ! ls -d /sys/fs/cgroup/*/berth/"$id" 2>/dev/null
+}
+
+@test "run --rm: the command's output and exit code, and nothing left behind" {
+  run berth run --rm bb sh -c 'echo out; echo err >&2; exit 7'
+  [ "$status" -eq 7 ]
+  [[ "$output" == *out* && "$output" == *err* ]]
+  run berth ps -aq
+  [ -z "$output" ]
+  [ -z "$(ls "$TDIR/exec/containers" 2>/dev/null)" ]
+  [ -z "$(ls "$TDIR/data/snapshots" | grep -v '^\.')" ]
+  ! grep -q "$TDIR" /proc/self/mountinfo
+}
+
+@test "run: Docker's exit codes for berth's own errors and for commands that cannot run" {
+  run -127 berth run --rm bb no-such-command
+  [[ "$output" == *no-such-command* ]]
+  run -126 berth run --rm bb /etc/passwd
+  [[ "$output" == *"permission denied"* ]]
+  [ -z "$(berth ps -aq)" ]
+  run berth run --rm --memory 12x bb true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"--memory"* ]]
+  run berth run --rm
+  [ "$status" -eq 125 ]
+  run berth run --rm bb sh -c 'sleep 10 & kill -9 $!; wait $!'
+  [ "$status" -eq 137 ]
+}
+
+@test "run -d: a service with --network host, seen by ps, exec, top and inspect, stopped and removed" {
+  run berth run -d --name svc --network host bb sh -c 'echo started; exec sleep 1000'
+  [ "$status" -eq 0 ]
+  id=$output
+  [[ $id =~ ^[0-9a-f]{64}$ ]]
+  run berth ps --format '{{.Names}} {{.State}} {{.Image}}'
+  [ "$output" = "svc running bb" ]
+  # The service is PID 1 of its pid namespace.
+  run berth exec svc ps -ef
+  [ "$status" -eq 0 ]
+  echo "$output"
+  [[ "$(echo "$output" | awk '$1 == 1 {print $3}')" == "sleep" ]]
+  # top shows it from the host: the pid inspect reports.
+  pid=$(berth inspect -f '{{.State.Pid}}' svc)
+  run berth top svc
+  echo "$output"
+  [[ "${lines[0]}" == *PID* ]]
+  echo "$output" | awk 'NR > 1 {print $2}' | grep -qx "$pid"
+  # --network host: the host's interfaces.
+  [ "$(berth exec svc cat /proc/net/dev | wc -l)" -eq "$(wc -l </proc/net/dev)" ]
+  grep -q '"log":"started\\n","stream":"stdout"' "$TDIR/data/containers/$id/$id-json.log"
+  run berth stop -t 1 svc
+  [ "$status" -eq 0 ]
+  [ "$(berth inspect -f '{{.State.Status}}' svc)" = exited ]
+  run berth rm svc
+  [ "$status" -eq 0 ]
+  nothing_left_of "$id"
+  run berth inspect svc
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"No such object: svc"* ]]
+}
+
+@test "run: -u with numbers and names, --privileged with every capability, default caps as Docker's" {
+  [ "$(berth run --rm -u 1000 bb id -u)" = 1000 ]
+  [ "$(berth run --rm -u user bb id -un)" = user ]
+  [ "$(berth run --rm -u 1000:1000 bb id -g)" = 1000 ]
+  run berth run --rm -u nobody-here bb true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"unable to find user nobody-here"* ]]
+  [ "$(berth run --rm bb sh -c 'grep CapEff /proc/self/status' | awk '{print $2}')" = 00000000a80425fb ]
+  host=$(awk '/CapBnd/ {print $2}' /proc/self/status)
+  [ "$(berth run --rm --privileged bb sh -c 'grep CapEff /proc/self/status' | awk '{print $2}')" = "$host" ]
+}
+
+@test "stop: the stop signal, then SIGKILL after the timeout; a stopped container starts again" {
+  berth run -d --name trap bb sh -c 'trap "exit 42" TERM; while true; do sleep 0.1; done' >/dev/null
+  run berth stop trap
+  [ "$status" -eq 0 ]
+  [ "$(berth inspect -f '{{.State.ExitCode}}' trap)" = 42 ]
+  berth run -d --name stubborn bb sh -c 'trap "" TERM; while true; do sleep 0.1; done' >/dev/null
+  run berth stop -t 1 stubborn
+  [ "$(berth inspect -f '{{.State.ExitCode}}' stubborn)" = 137 ]
+  run berth start stubborn
+  [ "$status" -eq 0 ]
+  [ "$(berth inspect -f '{{.State.Status}}' stubborn)" = running ]
+  run berth restart -t 0 stubborn
+  [ "$status" -eq 0 ]
+  [ "$(berth inspect -f '{{.State.Status}}' stubborn)" = running ]
+}
+
+@test "kill, pause and unpause, rename and wait" {
+  berth run -d --name kk bb sleep 1000 >/dev/null
+  run berth pause kk
+  [ "$status" -eq 0 ]
+  [ "$(berth inspect -f "{{.State.Status}} {{.State.Paused}}" kk)" = "paused true" ]
+  grep -q FROZEN /sys/fs/cgroup/freezer/berth/"$(berth inspect -f "{{.Id}}" kk)"/freezer.state
+  run berth unpause kk
+  [ "$(berth inspect -f "{{.State.Status}}" kk)" = running ]
+  run berth rename kk k2
+  [ "$status" -eq 0 ]
+  [ "$(berth ps --format '{{.Names}}')" = k2 ]
+  (sleep 0.5; berth kill -s KILL k2) &
+  killer=$!
+  run berth wait k2
+  wait "$killer"
+  [ "$status" -eq 0 ]
+  [ "$output" = 137 ]
+  berth run -d --name trapper bb sh -c 'trap "exit 9" USR1; while true; do sleep 0.1; done' >/dev/null
+  run berth kill -s usr1 trapper
+  [ "$status" -eq 0 ]
+  [ "$(berth wait trapper)" = 9 ]
+  run berth kill k2
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"is not running"* ]]
+}
+
+@test "restart policies: on-failure:N is carried out by the monitor; a stop is never undone" {
+  berth run -d --name flaky --restart on-failure:2 bb sh -c 'echo run; exit 3' >/dev/null
+  wait_until 100 field_is flaky '{{.State.Status}}' exited
+  [ "$(berth inspect -f '{{.RestartCount}} {{.State.ExitCode}}' flaky)" = "2 3" ]
+  id=$(berth inspect -f '{{.Id}}' flaky)
+  [ "$(grep -c '"log":"run' "$TDIR/data/containers/$id/$id-json.log")" -eq 3 ]
+  berth run -d --name always --restart always bb sh -c 'sleep 0.2; exit 1' >/dev/null
+  wait_until 100 field_at_least always '{{.RestartCount}}' 1
+  run berth stop always
+  [ "$status" -eq 0 ]
+  sleep 0.5
+  [ "$(berth inspect -f '{{.State.Status}}' always)" = exited ]
+}
+
+@test "state stays true after the monitor is killed and after the exec root is wiped" {
+  berth run -d --name victim bb sleep 1000 >/dev/null
+  id=$(berth inspect -f '{{.Id}}' victim)
+  monitor=$(pgrep -f "berth-monitor $TDIR/exec/containers/$id")
+  kill -9 "$monitor"
+  run berth ps -a --format '{{.Names}} {{.State}}'
+  [ "$output" = "victim exited" ]
+  [ "$(berth inspect -f '{{.State.ExitCode}}' victim)" = 255 ]
+  nothing_left_of "$id"
+  # As after a reboot: every process gone and /run empty.
+  run berth start victim
+  [ "$status" -eq 0 ]
+  kill_procs_mentioning "$TDIR/exec"
+  pkill -9 -f "sleep 1000" || true
+  rm -rf "$TDIR/exec"
+  [ "$(berth inspect -f '{{.State.Status}}' victim)" = exited ]
+  run berth start victim
+  [ "$status" -eq 0 ]
+  [ "$(berth inspect -f '{{.State.Status}}' victim)" = running ]
+  run berth rm -f victim
+  [ "$status" -eq 0 ]
+  nothing_left_of "$id"
+}
+
+@test "twenty run -d at once all start, with twenty different names" {
+  pids=()
+  for i in $(seq 20); do
+    berth run -d bb sleep 1000 >"$TDIR/out.$i" 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  cat "$TDIR"/out.*
+  [ "$(berth ps -q | wc -l)" -eq 20 ]
+  [ "$(berth ps --format '{{.Names}}' | sort -u | wc -l)" -eq 20 ]
+  run berth rm -f $(berth ps -q)
+  [ "$status" -eq 0 ]
+  [ -z "$(berth ps -aq)" ]
+}
+
+@test "ps: -a, -q, -n, --filter and --format with Docker's fields" {
+  berth create --name made --label tier=db bb true >/dev/null
+  berth run --name done bb sh -c 'exit 4' || true
+  berth run -d --name up bb sleep 1000 >/dev/null
+  [ "$(berth ps --format '{{.Names}}')" = up ]
+  [ "$(berth ps -a --format '{{.Names}}' | sort | tr '\n' ' ')" = "done made up " ]
+  [ "$(berth ps -a -n 1 --format '{{.Names}}')" = up ]
+  [ "$(berth ps -a --filter status=created --format '{{.Names}}')" = made ]
+  [ "$(berth ps -a --filter exited=4 --format '{{.Names}} {{.Status}}')" = "done Exited (4) Less than a second ago" ]
+  [ "$(berth ps -a --filter label=tier=db -q)" = "$(berth inspect -f '{{.Id}}' made | cut -c1-12)" ]
+  run berth ps
+  [[ "${lines[0]}" == "CONTAINER ID"*"IMAGE"*"COMMAND"*"CREATED"*"STATUS"*"PORTS"*"NAMES" ]]
+  run berth ps --filter bogus=1
+  [ "$status" -ne 0 ]
+  run berth container prune -f
+  [ "$status" -eq 0 ]
+  [ "$(berth ps -a --format '{{.Names}}')" = up ]
+}
+
+@test "inspect: Docker's shape" {
+  berth run -d --name shape --restart on-failure:3 -e A=1 bb sleep 1000 >/dev/null
+  run berth inspect shape
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.[0] | .Name == "/shape" and .Config.Image == "bb"
+    and .HostConfig.RestartPolicy.Name == "on-failure" and .State.Running == true
+    and (.Config.Env | index("A=1")) != null and .Path == "sleep" and .Args == ["1000"]
+    and (.State | has("MonitorPid") | not)'
+  [ "$(berth container inspect -f '{{.State.Status}}' shape)" = running ]
+}
+
+@test "exec: -u, -e, -w, -d, an exit code, and a stopped container refused" {
+  berth run -d --name ex -w /tmp bb sleep 1000 >/dev/null
+  [ "$(berth exec ex sh -c pwd)" = /tmp ]
+  [ "$(berth exec -w / ex sh -c pwd)" = / ]
+  [ "$(berth exec -u 1000 ex id -u)" = 1000 ]
+  [ "$(berth exec -e X=y ex sh -c 'echo $X')" = y ]
+  run berth exec ex sh -c 'exit 5'
+  [ "$status" -eq 5 ]
+  run berth exec -d ex sh -c 'echo detached > /tmp/d'
+  [ "$status" -eq 0 ]
+  wait_until 50 berth exec ex test -f /tmp/d
+  berth stop -t 0 ex >/dev/null
+  run berth exec ex true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"is not running"* ]]
+}
