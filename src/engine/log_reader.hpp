@@ -24,8 +24,8 @@ struct LogEntry {
 struct LogReadOptions {
   std::optional<size_t> tail;  // the last N of the entries since/until select; all if unset
   std::optional<struct timespec> since;  // entries with time >= since
-  std::optional<struct timespec>
-      until;  // entries with time < until; reading ends at the first later
+  // Entries with time < until; reading ends at the first entry at or after it.
+  std::optional<struct timespec> until;
   bool follow = false;
   // Following ends once stopped() has returned true and everything written before was read.
   // stopped() is asked after each change of the log, when wake_fd (a pidfd of the monitor, say)
