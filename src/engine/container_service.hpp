@@ -66,6 +66,9 @@ class ContainerService {
   Result<ContainerRecord> get(std::string_view id_or_name);
   Result<std::vector<ContainerRecord>> list();
 
+  // A descriptor that becomes readable when the container's monitor is gone, or -1 when it is.
+  Result<int> monitor_pidfd(const ContainerRecord& record) const;
+
   // The container's root directory: /proc/<pid>/root while it runs, else its snapshot mounted in
   // this process's private mount namespace (cp, export).
   Result<unique_fd> open_root(std::string_view id_or_name);

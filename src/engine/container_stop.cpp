@@ -41,6 +41,13 @@ bool ContainerService::wait_for_monitor(const ContainerRecord& r,
   return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
 }
 
+Result<int> ContainerService::monitor_pidfd(const ContainerRecord& r) const {
+  if (!monitor_alive(r)) return -1;
+  auto pidfd = BERTH_TRY(sys::pidfd_open(r.state.value("MonitorPid", 0)));
+  if (!monitor_alive(r)) return -1;
+  return pidfd.release();
+}
+
 Status ContainerService::kill(std::string_view id_or_name, int signal) {
   ContainerRecord r = BERTH_TRY(get(id_or_name));
   if (!is_running(r.state))

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   cli::add_container_inspect_commands(app, *container, action);
   cli::add_container_exec_command(app, *container, action);
   cli::add_container_stats_command(app, *container, action);
+  cli::add_container_logs_command(app, *container, action);
   cli::add_cp_commands(
       app, container, action,
       [](cli::Context& ctx, const std::string& name) -> Result<cli::ContainerRoot> {
