@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ struct StartOptions {
   // The caller attaches before the container's process runs (docker run, start -a): the monitor
   // makes the container and waits for the caller on the attach socket.
   bool attach_wait = false;
+  // With attach_wait: called once the container is made, before its record is updated, so that
+  // the caller's attach (which lets it run) is not delayed by the store.
+  std::function<Status()> on_created;
 };
 
 struct Started {

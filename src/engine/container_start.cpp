@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -111,6 +112,12 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
     if (status_of(record.state) == "created") state["Status"] = "created";
     (void)store_.set_state(record.id, state);
     return fail(launched.error());
+  }
+  if (options.on_created) {
+    if (auto attached = options.on_created(); !attached) {
+      (void)runtime::kill_container(runtime_options(), record.id, SIGKILL, true);
+      return fail(attached.error());
+    }
   }
   mark_running(record.state, launched->container_pid, rfc3339_now(), launched->monitor_pid,
                launched->monitor_start_time, 0);

@@ -40,16 +40,26 @@ void send_size(engine::AttachSession& session) {
 
 }  // namespace
 
-Result<int> attach_to_container(engine::ContainerService& service,
-                                const engine::ContainerRecord& record, pid_t pid,
-                                const AttachOptions& options) {
+Result<engine::AttachSession> connect_to_container(engine::ContainerService& service,
+                                                   const engine::ContainerRecord& record,
+                                                   const AttachOptions& options) {
   monitor::AttachHello hello;
   hello.stdin_ = options.stdin_;
   hello.stdout_ = hello.stderr_ = true;
   hello.cleanup = options.cleanup;
-  auto session =
-      BERTH_TRY(engine::AttachSession::connect(service.paths_of(record.id).run_dir, hello));
+  return engine::AttachSession::connect(service.paths_of(record.id).run_dir, hello);
+}
 
+Result<int> attach_to_container(engine::ContainerService& service,
+                                const engine::ContainerRecord& record, pid_t pid,
+                                const AttachOptions& options) {
+  auto session = BERTH_TRY(connect_to_container(service, record, options));
+  return pump_container(service, record, pid, session, options);
+}
+
+Result<int> pump_container(engine::ContainerService& service, const engine::ContainerRecord& record,
+                           pid_t pid, engine::AttachSession& session,
+                           const AttachOptions& options) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGWINCH);

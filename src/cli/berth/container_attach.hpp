@@ -1,6 +1,7 @@
 #pragma once
 
 #include "base/error.hpp"
+#include "engine/attach_session.hpp"
 #include "engine/container_service.hpp"
 
 namespace berth::cli {
@@ -17,5 +18,13 @@ struct AttachOptions {
 Result<int> attach_to_container(engine::ContainerService& service,
                                 const engine::ContainerRecord& record, pid_t pid,
                                 const AttachOptions& options);
+
+// The same in two steps, for a container made to wait for its first client: connect (which lets
+// it start), then pump until it exits.
+Result<engine::AttachSession> connect_to_container(engine::ContainerService& service,
+                                                   const engine::ContainerRecord& record,
+                                                   const AttachOptions& options);
+Result<int> pump_container(engine::ContainerService& service, const engine::ContainerRecord& record,
+                           pid_t pid, engine::AttachSession& session, const AttachOptions& options);
 
 }  // namespace berth::cli

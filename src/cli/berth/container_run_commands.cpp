@@ -52,15 +52,24 @@ Result<engine::ContainerRecord> create_from_flags(Context& ctx, CLI::App& cmd,
 
 Result<int> start_attached(engine::ContainerService& service, const engine::ContainerRecord& r,
                            bool with_stdin) {
-  engine::StartOptions start;
-  start.attach_wait = true;
-  auto started = service.start(r.id, start);
-  if (!started) return start_failed(service, r, started.error());
   AttachOptions attach;
   attach.stdin_ = with_stdin;
   attach.tty = r.config.value("Tty", false);
   attach.cleanup = true;
-  auto code = attach_to_container(service, started->record, started->pid, attach);
+  std::optional<engine::AttachSession> session;
+  engine::StartOptions start;
+  start.attach_wait = true;
+  start.on_created = [&]() -> Status {
+    session.emplace(BERTH_TRY(connect_to_container(service, r, attach)));
+    return {};
+  };
+  auto started = service.start(r.id, start);
+  if (!started) return start_failed(service, r, started.error());
+  if (!session) {  // it was running already
+    auto code = attach_to_container(service, started->record, started->pid, attach);
+    return code ? *code : report(code.error(), kOwnError);
+  }
+  auto code = pump_container(service, started->record, started->pid, *session, attach);
   if (!code) return report(code.error(), kOwnError);
   return *code;
 }
