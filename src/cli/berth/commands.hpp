@@ -24,6 +24,7 @@ void add_archive_commands(CLI::App& top, CLI::App& image, Action& action);
 void add_login_commands(CLI::App& top, Action& action);
 void add_image_mount_commands(CLI::App& image, Action& action);
 void add_system_commands(CLI::App& top, CLI::App& system, Action& action);
+void add_volume_commands(CLI::App& top, Action& action);
 
 // Prints JSON as docker inspect does: an array, indented by four spaces, or each item through
 // --format.

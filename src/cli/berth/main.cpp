@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   cli::add_login_commands(app, action);
   cli::add_image_mount_commands(*image, action);
   cli::add_system_commands(app, *system, action);
+  cli::add_volume_commands(app, action);
 
   try {
     app.parse(argc, argv);
