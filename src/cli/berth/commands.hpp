@@ -31,6 +31,7 @@ void add_container_exec_command(CLI::App& top, CLI::App& container, Action& acti
 void add_container_stats_command(CLI::App& top, CLI::App& container, Action& action);
 void add_container_logs_command(CLI::App& top, CLI::App& container, Action& action);
 void add_system_commands(CLI::App& top, CLI::App& system, Action& action);
+void add_volume_commands(CLI::App& top, Action& action);
 
 // Prints JSON as docker inspect does: an array, indented by four spaces, or each item through
 // --format.

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
         engine::ContainerService* containers = BERTH_TRY(ctx.containers());
         return cli::ContainerRoot{BERTH_TRY(containers->open_root(name)), 0, 0};
       });
+  cli::add_volume_commands(app, action);
 
   try {
     app.parse(argc, argv);
