@@ -10,26 +10,27 @@ scripts/build.sh build
 work=$(mktemp -d /tmp/berth-demo.XXXXXX)
 berth() { build/bin/berth --data-root "$work/data" --exec-root "$work/exec" "$@"; }
 cleanup() {
-  build/bin/berth-runtime --root "$work/state" delete -f demo >/dev/null 2>&1 || true
-  berth image unmount demo:1 >/dev/null 2>&1 || true
+  berth rm -f demo >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-mkdir -p "$work/rootfs/bin"
+mkdir -p "$work/rootfs/bin" "$work/rootfs/etc" "$work/rootfs/proc" "$work/rootfs/sys" "$work/rootfs/dev"
 cp /bin/busybox "$work/rootfs/bin/busybox"
-for applet in sh ls cat id hostname ps mount echo; do ln -s busybox "$work/rootfs/bin/$applet"; done
+for applet in sh ls cat id hostname ps mount echo sleep; do ln -s busybox "$work/rootfs/bin/$applet"; done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$work/rootfs/etc/passwd"
+echo 'root:x:0:' >"$work/rootfs/etc/group"
 tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
 berth import -m "busybox-static from Debian" \
   -c 'CMD ["sh", "-c", "echo \"hello from $(hostname): uid $(id -u), pid $$\"; ps; ls /"]' \
   "$work/rootfs.tar" demo:1 >/dev/null
 berth images demo
 
-rootfs=$(berth image mount demo:1)
-mkdir -p "$work/bundle"
-build/bin/berth-runtime spec --bundle "$work/bundle"
-jq --arg root "$rootfs" --argjson args "$(berth image inspect --format '{{json .Config.Cmd}}' demo:1)" \
-  '.process.terminal = false | .root.path = $root | .process.args = $args' \
-  "$work/bundle/config.json" >"$work/bundle/config.json.new"
-mv "$work/bundle/config.json.new" "$work/bundle/config.json"
-build/bin/berth-runtime --root "$work/state" run --bundle "$work/bundle" demo
+# A container in the foreground, removed when it ends; then one in the background, supervised by
+# its monitor after this script's berth has exited.
+berth run --rm demo:1
+berth run -d --name demo demo:1 sh -c 'echo serving; exec sleep 1000' >/dev/null
+berth exec demo ps
+berth logs demo
+berth ps
+berth stop -t 1 demo >/dev/null

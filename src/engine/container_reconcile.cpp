@@ -4,6 +4,7 @@
 #include "engine/container_lock.hpp"
 #include "engine/container_service.hpp"
 #include "engine/container_state.hpp"
+#include "engine/volume_mounts.hpp"
 #include "monitor/monitor_config.hpp"
 #include "runtime/state.hpp"
 
@@ -90,7 +91,10 @@ Status ContainerService::finish(const std::string& id) {
   BERTH_CHECK(store_.set_state(id, r.state));
 
   HostConfig host = BERTH_TRY(host_config_from_json(r.host_config));
-  if (host.auto_remove) BERTH_CHECK(remove_files(r));
+  if (host.auto_remove) {
+    BERTH_CHECK(remove_files(r));
+    BERTH_CHECK(remove_anonymous_volumes(volumes_, store_, r));
+  }
   return {};
 }
 

@@ -12,6 +12,7 @@
 #include "engine/container_state.hpp"
 #include "engine/etc_files.hpp"
 #include "engine/oci_spec_builder.hpp"
+#include "engine/volume_mounts.hpp"
 #include "image/dir_tree.hpp"
 
 namespace berth::engine {
@@ -35,12 +36,14 @@ std::string random_id() {
 }  // namespace
 
 ContainerService::ContainerService(Paths paths, bool rootless, ImageService& images,
-                                   ContainerStore store, image::Snapshotter snapshotter)
+                                   ContainerStore store, image::Snapshotter snapshotter,
+                                   VolumeService volumes)
     : paths_(std::move(paths)),
       rootless_(rootless),
       images_(images),
       store_(std::move(store)),
-      snapshotter_(std::move(snapshotter)) {}
+      snapshotter_(std::move(snapshotter)),
+      volumes_(std::move(volumes)) {}
 
 runtime::RuntimeOptions ContainerService::runtime_options() const {
   runtime::RuntimeOptions rt;
@@ -56,13 +59,13 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   BERTH_CHECK(merge_image_config(request.config, image_config.config));
   apply_create_defaults(request.config, request.host_config, id);
 
-  // Mount specifications are checked now, as Docker checks them at create.
+  // Mount specifications are checked now, as Docker checks them, and volumes made.
   SpecInput probe;
   probe.config = request.config;
   probe.host_config = request.host_config;
   probe.image = image_config;
   probe.container_id = id;
-  BERTH_TRY(plan_container_mounts(probe));
+  MountPlan plan = BERTH_TRY(plan_container_mounts(probe));
 
   ContainerRecord record;
   record.id = id;
@@ -73,6 +76,10 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   record.config = to_json(request.config);
   record.host_config = to_json(request.host_config);
   record.state = created_state();
+  record.state["Mounts"] = BERTH_TRY(create_volumes(volumes_, plan));
+  ContainerRecord for_cleanup;  // what a failed create leaves to undo
+  for_cleanup.id = id;
+  for_cleanup.state = record.state;
 
   ContainerPaths p = paths_of(id);
   auto chains = BERTH_TRY(images_.store().chain_ids(image.id));
@@ -86,6 +93,7 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   if (!stored) {
     (void)snapshotter_.remove(id);
     (void)fs::remove_all(p.data_dir);
+    (void)remove_anonymous_volumes(volumes_, store_, for_cleanup);
   }
   return stored;
 }

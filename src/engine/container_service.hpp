@@ -13,6 +13,7 @@
 #include "engine/container_store.hpp"
 #include "engine/image_service.hpp"
 #include "engine/paths.hpp"
+#include "engine/volume_store.hpp"
 #include "image/snapshotter.hpp"
 #include "runtime/container.hpp"
 
@@ -42,12 +43,13 @@ int start_failure_exit_code(const std::string& message);
 class ContainerService {
  public:
   ContainerService(Paths paths, bool rootless, ImageService& images, ContainerStore store,
-                   image::Snapshotter snapshotter);
+                   image::Snapshotter snapshotter, VolumeService volumes);
 
   const Paths& paths() const { return paths_; }
   ContainerPaths paths_of(const std::string& id) const { return container_paths(paths_, id); }
   runtime::RuntimeOptions runtime_options() const;
   ContainerStore& store() { return store_; }
+  VolumeService& volumes() { return volumes_; }
   // The container's writable layer on the host, and the bytes in it.
   std::string upper_dir(const std::string& id) const { return snapshotter_.upper_path(id); }
   Result<uint64_t> rw_size(const std::string& id) const;
@@ -94,6 +96,7 @@ class ContainerService {
   ImageService& images_;
   ContainerStore store_;
   image::Snapshotter snapshotter_;
+  VolumeService volumes_;
 };
 
 }  // namespace berth::engine

@@ -95,7 +95,8 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
     BERTH_CHECK(snapshotter_.mount(record.id, p.rootfs));
     MountPlan plan = BERTH_TRY(plan_container_mounts(in));
     for (const auto& dir : plan.create_dirs) BERTH_CHECK(fs::mkdir_p(dir, 0755));
-    in.volume_mounts = BERTH_TRY(mount_volumes(*this, record, plan.volumes, p.rootfs));
+    in.volume_mounts = BERTH_TRY(mount_volumes(
+        volumes_, record.state.value("Mounts", nlohmann::json::array()), plan.volumes, p.rootfs));
     nlohmann::json spec = BERTH_TRY(build_oci_spec(in));
     BERTH_CHECK(fs::write_file_atomic(p.run_dir + "/config.json", spec.dump(), 0600));
     return launch_monitor(p.run_dir, m);

@@ -9,6 +9,7 @@
 #include "engine/container_lock.hpp"
 #include "engine/container_service.hpp"
 #include "engine/container_state.hpp"
+#include "engine/volume_mounts.hpp"
 #include "monitor/monitor_config.hpp"
 #include "runtime/signals.hpp"
 
@@ -104,8 +105,9 @@ Status ContainerService::remove(std::string_view id_or_name, bool force, bool vo
   }
   auto still = BERTH_TRY(store_.find(r.id));
   if (!still) return {};  // --rm took it
-  (void)volumes;
-  return remove_files(*still);
+  BERTH_CHECK(remove_files(*still));
+  if (volumes) BERTH_CHECK(remove_anonymous_volumes(volumes_, store_, *still));
+  return {};
 }
 
 Status ContainerService::remove_files(const ContainerRecord& r) {

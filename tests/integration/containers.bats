@@ -255,3 +255,83 @@ nothing_left_of() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"is not running"* ]]
 }
+
+@test "volumes: a bind mount, a named volume made with mount options, copy-up, anonymous volumes" {
+  mkdir -p "$TDIR/bind"
+  berth run --rm -v "$TDIR/bind:/b" bb sh -c 'echo from-container > /b/f'
+  [ "$(cat "$TDIR/bind/f")" = from-container ]
+  run berth run --rm -v "$TDIR/bind:/b:ro" bb sh -c 'echo x > /b/g'
+  [ "$status" -ne 0 ]
+  berth volume create --opt type=tmpfs --opt device=tmpfs --opt o=size=1m,uid=1000 tv >/dev/null
+  run berth run --rm -v tv:/data bb sh -c 'grep " /data " /proc/mounts; stat -c %u /data'
+  echo "$output"
+  [[ "${lines[0]}" == "tmpfs /data tmpfs "*"size=1024k"*"uid=1000"* ]]
+  [ "${lines[1]}" = 1000 ]
+  # A new volume is filled from the image's files at its destination; a non-empty one is not.
+  [ "$(berth run --rm -v etcvol:/etc bb cat /etc/group | head -1)" = "root:x:0:" ]
+  berth run --rm -v etcvol:/etc bb sh -c 'echo mine > /etc/mine'
+  [ "$(berth run --rm -v etcvol:/etc bb cat /etc/mine)" = mine ]
+  run berth volume rm etcvol
+  [ "$status" -eq 0 ]
+  # Anonymous volumes: made at create, kept by rm, removed by rm -v.
+  berth run -d --name anon -v /scratch bb sleep 1000 >/dev/null
+  vol=$(berth inspect -f '{{range .Mounts}}{{.Name}}{{end}}' anon)
+  [[ $vol =~ ^[0-9a-f]{64}$ ]]
+  run berth volume rm "$vol"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"volume is in use"* ]]
+  berth rm -f -v anon >/dev/null
+  run berth volume inspect "$vol"
+  [ "$status" -ne 0 ]
+  ! grep -q "$TDIR" /proc/self/mountinfo
+}
+
+@test "logs: -f until the container ends, --tail, -t, and stderr kept apart" {
+  berth run -d --name talker bb sh -c 'for i in 1 2 3; do echo out $i; echo err $i >&2; sleep 0.2; done' >/dev/null
+  run timeout 20 "$BERTH" $(berth_flags) logs -f talker
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"out 3"* && "$output" == *"err 3"* ]]
+  [ "$(berth logs talker 2>/dev/null | tr '\n' ' ')" = "out 1 out 2 out 3 " ]
+  [ "$(berth logs talker 2>&1 >/dev/null | tr '\n' ' ')" = "err 1 err 2 err 3 " ]
+  [ "$(berth logs --tail 1 talker 2>/dev/null)" = "out 3" ]
+  [[ "$(berth logs -t --tail 1 talker 2>/dev/null)" =~ ^20[0-9-]+T[0-9:.]+Z\ out\ 3$ ]]
+  berth run -d --name quiet --log-driver none bb echo x >/dev/null
+  run berth logs quiet
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"does not support reading"* ]]
+}
+
+@test "cp both ways and export, on a running and a stopped container" {
+  berth run -d --name box bb sleep 1000 >/dev/null
+  echo hello >"$TDIR/in.txt"
+  berth cp "$TDIR/in.txt" box:/tmp/
+  [ "$(berth exec box cat /tmp/in.txt)" = hello ]
+  berth cp box:/etc/passwd "$TDIR/out.txt"
+  grep -q '^user:x:1000' "$TDIR/out.txt"
+  berth stop -t 0 box >/dev/null
+  berth cp box:/tmp/in.txt "$TDIR/again.txt"
+  [ "$(cat "$TDIR/again.txt")" = hello ]
+  berth export -o "$TDIR/box.tar" box
+  tar -tf "$TDIR/box.tar" | grep -qx './tmp/in.txt\|tmp/in.txt'
+  ! grep -q "$TDIR" /proc/self/mountinfo
+}
+
+@test "stats --no-stream and a -i/stdin round trip through the monitor" {
+  berth run -d --name busy bb sh -c 'while true; do :; done' >/dev/null
+  run berth stats --no-stream --format '{{.Name}} {{.PIDs}} {{.CPUPerc}}' busy
+  echo "$output"
+  [[ "$output" =~ ^busy\ 1\ [0-9]+\.[0-9]{2}%$ ]]
+  [ "$(echo piped | berth run --rm -i bb cat)" = piped ]
+}
+
+@test "rmi: an image a container was made from is kept unless forced" {
+  berth create --name user-of-bb bb true >/dev/null
+  run berth rmi bb
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"conflict"* ]]
+  run berth image prune -a -f
+  berth image inspect bb >/dev/null
+  berth rm user-of-bb >/dev/null
+  run berth rmi bb
+  [ "$status" -eq 0 ]
+}

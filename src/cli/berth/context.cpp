@@ -47,6 +47,16 @@ Result<engine::ImageService*> Context::images() {
   auto store = BERTH_TRY(image::ImageStore::open(paths_.data_root, options));
   images_ = std::make_unique<engine::ImageService>(
       std::make_unique<image::ImageStore>(std::move(store)), registry_);
+  // Docker's rule: an image a container was made from is not removed without force.
+  images_->store().in_use = [data_root = paths_.data_root](const image::Digest& id) {
+    auto containers = engine::ContainerStore::open(data_root);
+    if (!containers) return true;  // unsure: keep it
+    auto all = containers->list();
+    if (!all) return true;
+    for (const auto& c : *all)
+      if (c.image_id == id.str()) return true;
+    return false;
+  };
   return images_.get();
 }
 
@@ -55,9 +65,10 @@ Result<engine::ContainerService*> Context::containers() {
   engine::ImageService* images = BERTH_TRY(this->images());
   auto kind = BERTH_TRY(image::detect_snapshotter(paths_.data_root, rootless_));
   auto store = BERTH_TRY(engine::ContainerStore::open(paths_.data_root));
+  auto volumes = BERTH_TRY(engine::VolumeService::open(paths_.data_root, rootless_));
   containers_ = std::make_unique<engine::ContainerService>(
       paths_, rootless_, *images, std::move(store),
-      image::Snapshotter(paths_.data_root, kind, images->store().layers()));
+      image::Snapshotter(paths_.data_root, kind, images->store().layers()), std::move(volumes));
   return containers_.get();
 }
 
