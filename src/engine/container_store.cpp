@@ -67,6 +67,17 @@ Result<std::optional<std::string>> ContainerStore::holder_of(const std::string& 
   return std::optional<std::string>(q.column_text(0));
 }
 
+Result<bool> ContainerStore::image_in_use(const std::string& data_root,
+                                          const std::string& image_id) {
+  auto db = BERTH_TRY(sqlite::Db::open(fs::join(data_root, "berth.db")));
+  auto table = BERTH_TRY(
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'containers'"));
+  if (!BERTH_TRY(table.step())) return false;
+  auto q = BERTH_TRY(db.prepare("SELECT 1 FROM containers WHERE image_id = ? LIMIT 1"));
+  BERTH_CHECK(q.bind(1, image_id));
+  return q.step();
+}
+
 Result<ContainerRecord> ContainerStore::create(ContainerRecord record) {
   if (!record.name.empty()) record.name = BERTH_TRY(check_container_name(record.name));
   auto tx = BERTH_TRY(sqlite::Transaction::begin(db_));

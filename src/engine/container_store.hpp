@@ -30,6 +30,9 @@ struct ContainerRecord {
 class ContainerStore {
  public:
   static Result<ContainerStore> open(const std::string& data_root);
+  // Whether a container was made from the image: a read only, so that it can run while the image
+  // store holds its write lock on the same database (before any container exists: false).
+  static Result<bool> image_in_use(const std::string& data_root, const std::string& image_id);
 
   // Inserts record; an empty name gets a generated one that no container has. A name in use is
   // Docker's conflict error. Returns the record as stored.

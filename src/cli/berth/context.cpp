@@ -49,13 +49,8 @@ Result<engine::ImageService*> Context::images() {
       std::make_unique<image::ImageStore>(std::move(store)), registry_);
   // Docker's rule: an image a container was made from is not removed without force.
   images_->store().in_use = [data_root = paths_.data_root](const image::Digest& id) {
-    auto containers = engine::ContainerStore::open(data_root);
-    if (!containers) return true;  // unsure: keep it
-    auto all = containers->list();
-    if (!all) return true;
-    for (const auto& c : *all)
-      if (c.image_id == id.str()) return true;
-    return false;
+    // Unsure (the database unreadable): keep the image.
+    return engine::ContainerStore::image_in_use(data_root, id.str()).value_or(true);
   };
   return images_.get();
 }
