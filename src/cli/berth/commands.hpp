@@ -30,6 +30,7 @@ void add_container_inspect_commands(CLI::App& top, CLI::App& container, Action& 
 void add_container_exec_command(CLI::App& top, CLI::App& container, Action& action);
 void add_container_stats_command(CLI::App& top, CLI::App& container, Action& action);
 void add_container_logs_command(CLI::App& top, CLI::App& container, Action& action);
+void add_system_df_commands(CLI::App& system, Action& action);
 void add_system_commands(CLI::App& top, CLI::App& system, Action& action);
 void add_volume_commands(CLI::App& top, Action& action);
 

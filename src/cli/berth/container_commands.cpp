@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/berth/commands.hpp"
+#include "cli/berth/confirm.hpp"
 #include "cli/berth/human_units.hpp"
 #include "engine/container_state.hpp"
 #include "runtime/signals.hpp"
@@ -141,19 +142,22 @@ void add_prune(CLI::App& container, Action& action) {
   auto force = std::make_shared<bool>(false);
   CLI::App* cmd = container.add_subcommand("prune", "remove all stopped containers");
   cmd->add_flag("-f,--force", *force, "do not prompt for confirmation");
-  cmd->callback([&action] {
-    action = [](Context& c) -> Result<int> {
+  cmd->callback([force, &action] {
+    action = [force](Context& c) -> Result<int> {
+      if (!*force && !confirm("WARNING! This will remove all stopped containers.")) return 0;
       engine::ContainerService* s = BERTH_TRY(c.containers());
       std::vector<std::string> removed;
+      uint64_t reclaimed = 0;
       for (const auto& r : BERTH_TRY(s->list())) {
         if (engine::is_active(r.state)) continue;
+        reclaimed += BERTH_TRY(s->rw_size(r.id));
         BERTH_CHECK(s->remove(r.id, false, false));
         removed.push_back(r.id);
       }
       if (!removed.empty()) std::printf("Deleted Containers:\n");
       for (const auto& id : removed) std::printf("%s\n", id.c_str());
       if (!removed.empty()) std::printf("\n");
-      std::printf("Total reclaimed space: 0B\n");
+      std::printf("Total reclaimed space: %s\n", human_size(reclaimed).c_str());
       return 0;
     };
   });

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/berth/commands.hpp"
+#include "cli/berth/confirm.hpp"
 #include "cli/berth/go_template.hpp"
 #include "cli/berth/human_units.hpp"
 #include "cli/berth/table.hpp"
@@ -47,14 +48,6 @@ struct PruneFlags {
   bool all = false;
   bool force = false;
 };
-
-bool confirm(const std::string& warning) {
-  std::printf("%s\nAre you sure you want to continue? [y/N] ", warning.c_str());
-  std::fflush(stdout);
-  std::string answer;
-  if (!std::getline(std::cin, answer)) answer.clear();
-  return answer == "y" || answer == "Y" || answer == "yes";
-}
 
 Result<int> run_prune(Context& ctx, const PruneFlags& f) {
   if (!f.force && !confirm(f.all ? "WARNING! This will remove all images without at least one "

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   cli::add_login_commands(app, action);
   cli::add_image_mount_commands(*image, action);
   cli::add_system_commands(app, *system, action);
+  cli::add_system_df_commands(*system, action);
   cli::add_container_run_commands(app, *container, action);
   cli::add_container_commands(app, *container, action);
   cli::add_container_list_command(app, *container, action);

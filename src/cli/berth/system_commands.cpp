@@ -4,6 +4,7 @@
 
 #include "cli/berth/commands.hpp"
 #include "cli/berth/go_template.hpp"
+#include "engine/container_state.hpp"
 #include "image/platform.hpp"
 #include "image/snapshotter.hpp"
 
@@ -23,7 +24,23 @@ Result<json> info_json(Context& ctx) {
   ::uname(&u);
   json security = json::array({"name=seccomp,profile=builtin"});
   if (ctx.rootless()) security.push_back("name=rootless");
-  return json{{"Images", list.size()},
+  engine::ContainerService* containers = BERTH_TRY(ctx.containers());
+  size_t running = 0, paused = 0, stopped = 0;
+  auto all = BERTH_TRY(containers->list());
+  for (const auto& c : all) {
+    std::string status = engine::status_of(c.state);
+    if (status == "paused")
+      ++paused;
+    else if (engine::is_active(c.state))
+      ++running;
+    else
+      ++stopped;
+  }
+  return json{{"Containers", all.size()},
+              {"ContainersRunning", running},
+              {"ContainersPaused", paused},
+              {"ContainersStopped", stopped},
+              {"Images", list.size()},
               {"Driver", std::string(image::to_string(kind))},
               {"DockerRootDir", ctx.paths().data_root},
               {"ExecRoot", ctx.paths().exec_root},
@@ -47,6 +64,9 @@ Result<int> run_info(Context& ctx, const std::string& format) {
     std::printf("%s\n", BERTH_TRY(t.render(info)).c_str());
     return 0;
   }
+  std::printf("Containers: %zu\n Running: %zu\n Paused: %zu\n Stopped: %zu\n",
+              info["Containers"].get<size_t>(), info["ContainersRunning"].get<size_t>(),
+              info["ContainersPaused"].get<size_t>(), info["ContainersStopped"].get<size_t>());
   std::printf("Server Version: %s\n", kVersion);
   std::printf("Storage Driver: %s\n", info["Driver"].get<std::string>().c_str());
   std::printf("Images: %zu\n", info["Images"].get<size_t>());

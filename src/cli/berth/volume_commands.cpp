@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "cli/berth/commands.hpp"
+#include "cli/berth/confirm.hpp"
 #include "cli/berth/go_template.hpp"
 #include "cli/berth/human_units.hpp"
 #include "cli/berth/table.hpp"
@@ -65,14 +66,6 @@ json inspect_json(const VolumeRecord& v) {
           {"Name", v.name},
           {"Options", map_json(v.options)},
           {"Scope", "local"}};
-}
-
-bool confirm(const std::string& warning) {
-  std::printf("%s\nAre you sure you want to continue? [y/N] ", warning.c_str());
-  std::fflush(stdout);
-  std::string answer;
-  if (!std::getline(std::cin, answer)) answer.clear();
-  return answer == "y" || answer == "Y" || answer == "yes";
 }
 
 // --- create
