@@ -29,8 +29,9 @@ bool ContainerService::monitor_alive(const ContainerRecord& r) const {
 // container ended; its exit is recorded and its leftovers removed. Returns the record with an
 // empty id when it ended with --rm and is gone.
 Result<ContainerRecord> ContainerService::reconcile(ContainerRecord r) {
-  if (!is_active(r.state)) return r;
   ContainerPaths p = paths_of(r.id);
+  if (status_of(r.state) == "created") BERTH_CHECK(adopt(r, p));
+  if (!is_active(r.state)) return r;
   if (monitor_alive(r)) {
     auto exit = monitor::read_exit_record(monitor::exit_record_path(p.run_dir));
     auto text = fs::read_file(monitor::running_record_path(p.run_dir));
@@ -55,6 +56,20 @@ Result<ContainerRecord> ContainerService::reconcile(ContainerRecord r) {
   BERTH_CHECK(finish(r.id));
   auto after = BERTH_TRY(store_.find(r.id));
   return after ? *after : ContainerRecord{};
+}
+
+// A start killed after the monitor was launched but before the record said so: the monitor's
+// running.json names it, and it is adopted; a dead monitor's files are then handled as any
+// other's (finish() records the exit).
+Status ContainerService::adopt(ContainerRecord& r, const ContainerPaths& p) {
+  auto text = fs::read_file(monitor::running_record_path(p.run_dir));
+  if (!text) return {};
+  nlohmann::json running = nlohmann::json::parse(*text, nullptr, false);
+  if (!running.is_object()) return {};
+  mark_running(r.state, running.value("Pid", 0), running.value("StartedAt", ""),
+               running.value("MonitorPid", 0), running.value("MonitorStartTime", 0ULL),
+               running.value("RestartCount", 0));
+  return store_.set_state(r.id, r.state);
 }
 
 Status ContainerService::cleanup(const std::string& id) {

@@ -81,21 +81,25 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   for_cleanup.id = id;
   for_cleanup.state = record.state;
 
-  ContainerPaths p = paths_of(id);
+  // The record first: a create killed after it leaves a container that start completes or rm
+  // removes, never files that no record names.
   auto chains = BERTH_TRY(images_.store().chain_ids(image.id));
-  auto made = [&]() -> Status {
-    BERTH_CHECK(snapshotter_.prepare(id, chains));
-    BERTH_CHECK(write_etc_files(p, request.config, request.host_config));
-    return {};
-  }();
-  Result<ContainerRecord> stored =
-      made ? store_.create(std::move(record)) : Result<ContainerRecord>(fail(made.error()));
-  if (!stored) {
-    (void)snapshotter_.remove(id);
-    (void)fs::remove_all(p.data_dir);
+  ContainerRecord stored = BERTH_TRY(store_.create(std::move(record)));
+  if (auto made = prepare_files(stored, chains); !made) {
+    (void)remove_files(stored);
     (void)remove_anonymous_volumes(volumes_, store_, for_cleanup);
+    return fail(made.error());
   }
   return stored;
+}
+
+Status ContainerService::prepare_files(const ContainerRecord& r,
+                                       const std::vector<image::Digest>& chains) {
+  ContainerConfig config = BERTH_TRY(container_config_from_json(r.config));
+  HostConfig host = BERTH_TRY(host_config_from_json(r.host_config));
+  // A snapshot appears whole (renamed into place) or not at all.
+  if (!fs::exists(upper_dir(r.id))) BERTH_CHECK(snapshotter_.prepare(r.id, chains));
+  return write_etc_files(paths_of(r.id), config, host);
 }
 
 Result<ContainerRecord> ContainerService::get(std::string_view id_or_name) {

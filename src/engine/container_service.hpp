@@ -85,6 +85,9 @@ class ContainerService {
 
  private:
   Result<ContainerRecord> reconcile(ContainerRecord record);
+  Status adopt(ContainerRecord& record, const ContainerPaths& paths);
+  // The writable layer and the /etc files of a recorded container.
+  Status prepare_files(const ContainerRecord& record, const std::vector<image::Digest>& chains);
   Status finish(const std::string& id);
   Status remove_files(const ContainerRecord& record);
   bool monitor_alive(const ContainerRecord& record) const;

@@ -58,6 +58,9 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
   ContainerConfig config = BERTH_TRY(container_config_from_json(record.config));
   HostConfig host = BERTH_TRY(host_config_from_json(record.host_config));
   image::ImageRecord image = BERTH_TRY(images_.resolve(record.image_id));
+  // A create killed between its record and its files.
+  if (!fs::exists(p.hostname_path))
+    BERTH_CHECK(prepare_files(record, BERTH_TRY(images_.store().chain_ids(image.id))));
 
   SpecInput in;
   in.config = config;

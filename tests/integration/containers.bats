@@ -336,3 +336,33 @@ nothing_left_of() {
   run berth rmi bb
   [ "$status" -eq 0 ]
 }
+
+@test "kill -9 of run -d at any moment: the store stays consistent and every container can be removed" {
+  local delay
+  for delay in 0.001 0.003 0.005 0.008 0.01 0.013 0.016 0.02 0.025 0.03 0.04 0.06; do
+    "$BERTH" $(berth_flags) run -d bb sleep 1000 >/dev/null 2>&1 &
+    local pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  # Every record reads back; a running one is really running, and each one goes with rm -f.
+  run berth ps -a --format '{{.ID}} {{.State}}'
+  [ "$status" -eq 0 ]
+  echo "$output"
+  local id state
+  while read -r id state; do
+    [[ $state == created || $state == running || $state == exited ]]
+    if [[ $state == running ]]; then
+      [ -d "/proc/$(berth inspect -f '{{.State.Pid}}' "$id")" ]
+    fi
+  done <<<"$output"
+  run berth rm -f $(berth ps -aq)
+  [ -z "$(berth ps -aq)" ]
+  [ -z "$(ls "$TDIR/data/snapshots" | grep -v '^\.')" ]
+  [ -z "$(ls "$TDIR/exec/containers" 2>/dev/null)" ]
+  [ -z "$(ls "$TDIR/data/containers" 2>/dev/null)" ]
+  ! grep -q "$TDIR" /proc/self/mountinfo
+  pgrep -f "berth-monitor $TDIR" && return 1
+  true
+}

@@ -17,6 +17,7 @@
 #include "monitor/exit_record.hpp"
 #include "monitor/oom_count.hpp"
 #include "monitor/restart_policy.hpp"
+#include "runtime/state.hpp"
 
 namespace berth::monitor {
 namespace {
@@ -78,8 +79,12 @@ Status Supervisor::start_once(bool first) {
   }
   started_at_ = rfc3339_now();
   started_ = std::chrono::steady_clock::now();
-  nlohmann::json running = {
-      {"Pid", init_pid_}, {"StartedAt", started_at_}, {"RestartCount", restart_count_}};
+  // With our own pid, so that the engine can adopt a container whose start it did not see end.
+  nlohmann::json running = {{"Pid", init_pid_},
+                            {"StartedAt", started_at_},
+                            {"RestartCount", restart_count_},
+                            {"MonitorPid", ::getpid()},
+                            {"MonitorStartTime", runtime::process_start_time(::getpid())}};
   BERTH_CHECK(fs::write_file_atomic(running_record_path(run_dir_), running.dump(), 0600));
   report("pid", std::to_string(init_pid_));
   return {};
