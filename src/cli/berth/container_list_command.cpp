@@ -164,11 +164,7 @@ Result<int> run_ps(Context& ctx, const PsFlags& f) {
     ++shown;
     lines.push_back(BERTH_TRY(row_template.render(row_json(r, f.no_trunc))));
   }
-  if (tf.table) {
-    std::fputs(tabulate(lines).c_str(), stdout);
-  } else {
-    for (const auto& l : lines) std::printf("%s\n", l.c_str());
-  }
+  print_lines(tf.table, lines);
   return 0;
 }
 

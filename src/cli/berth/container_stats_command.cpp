@@ -89,11 +89,7 @@ Result<int> run_stats(Context& ctx, const StatsFlags& f) {
   if (tf.table) lines.push_back(BERTH_TRY(row_template.render(headers())));
   for (const auto& r : records)
     lines.push_back(BERTH_TRY(row_template.render(BERTH_TRY(row_of(*service, r, f.no_trunc)))));
-  if (tf.table) {
-    std::fputs(tabulate(lines).c_str(), stdout);
-  } else {
-    for (const auto& l : lines) std::printf("%s\n", l.c_str());
-  }
+  print_lines(tf.table, lines);
   return 0;
 }
 

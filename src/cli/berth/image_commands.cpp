@@ -128,10 +128,7 @@ Result<int> run_history(Context& ctx, const HistoryFlags& f) {
                                         {"Size", "SIZE"},
                                         {"Comment", "COMMENT"}})));
   for (auto it = rows.rbegin(); it != rows.rend(); ++it) lines.push_back(BERTH_TRY(t.render(*it)));
-  if (tf.table)
-    std::fputs(tabulate(lines).c_str(), stdout);
-  else
-    for (const auto& l : lines) std::printf("%s\n", l.c_str());
+  print_lines(tf.table, lines);
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "cli/berth/table.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 
 #include "base/strings.hpp"
@@ -28,6 +30,14 @@ std::string tabulate(const std::vector<std::string>& lines) {
     out += '\n';
   }
   return out;
+}
+
+void print_lines(bool table, const std::vector<std::string>& lines) {
+  if (table) {
+    std::fputs(tabulate(lines).c_str(), stdout);
+    return;
+  }
+  for (const auto& l : lines) std::printf("%s\n", l.c_str());
 }
 
 }  // namespace berth::cli

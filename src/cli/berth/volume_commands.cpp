@@ -199,10 +199,7 @@ Result<int> run_list(Context& ctx, const ListFlags& f) {
     if (!selected(filters, v, used.contains(v.name))) continue;
     lines.push_back(BERTH_TRY(row_template.render(row_json(v))));
   }
-  if (tf.table)
-    std::fputs(tabulate(lines).c_str(), stdout);
-  else
-    for (const auto& l : lines) std::printf("%s\n", l.c_str());
+  print_lines(tf.table, lines);
   return 0;
 }
 
