@@ -1,8 +1,7 @@
 #include "cli/berth/table.hpp"
 
-#include <cstdio>
-
 #include <algorithm>
+#include <cstdio>
 
 #include "base/strings.hpp"
 
