@@ -366,3 +366,33 @@ nothing_left_of() {
   pgrep -f "berth-monitor $TDIR" && return 1
   true
 }
+
+@test "system df and system prune; inspect finds volumes too" {
+  berth volume create keepme >/dev/null
+  [ "$(berth inspect -f '{{.Name}} {{.Driver}}' keepme)" = "keepme local" ]
+  berth run -d --name up bb sleep 1000 >/dev/null
+  berth run --name gone -v /anon bb sh -c 'dd if=/dev/zero of=/big bs=1k count=100 2>/dev/null'
+  run berth system df
+  echo "$output"
+  [[ "${lines[0]}" == TYPE*TOTAL*ACTIVE*SIZE*RECLAIMABLE ]]
+  [[ "${lines[1]}" =~ ^Images\ +1\ +1\  ]]
+  [[ "${lines[2]}" =~ ^Containers\ +2\ +1\ +102kB\ +102kB\ \(100%\) ]]
+  [[ "${lines[3]}" =~ ^Local\ Volumes\ +2\ +1\  ]]
+  run berth system prune -f --volumes
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Deleted Containers:"* ]]
+  [[ "$output" == *"Total reclaimed space: 102kB"* ]]
+  [ "$(berth ps -a --format '{{.Names}}')" = up ]
+  [ "$(berth volume ls -q)" = keepme ]
+  berth image inspect bb >/dev/null
+}
+
+@test "logs --since and --until, exec -i" {
+  berth run -d --name slowtalk bb sh -c 'echo early; sleep 2; echo late; sleep 1000' >/dev/null
+  wait_until 100 sh -c "'$BERTH' $(berth_flags) logs slowtalk | grep -q late"
+  [ "$(berth logs --since 1s slowtalk)" = late ]
+  [ "$(berth logs --until 1s slowtalk)" = "early
+late" ] || [ "$(berth logs --until 1s slowtalk)" = early ]
+  [ "$(echo from-stdin | berth exec -i slowtalk cat)" = from-stdin ]
+}

@@ -34,6 +34,9 @@ void add_system_df_commands(CLI::App& system, Action& action);
 void add_system_commands(CLI::App& top, CLI::App& system, Action& action);
 void add_volume_commands(CLI::App& top, Action& action);
 
+// A volume as `docker volume inspect` shows it.
+nlohmann::json inspect_volume_json(const engine::VolumeRecord& volume);
+
 // Prints JSON as docker inspect does: an array, indented by four spaces, or each item through
 // --format.
 Result<int> print_inspect(const nlohmann::json& items, const std::string& format);

@@ -23,7 +23,7 @@ struct InspectFlags {
 
 // Docker's `inspect`: each name as a container, else an image, unless --type says which.
 Result<int> run_inspect(Context& ctx, const InspectFlags& f) {
-  if (!f.type.empty() && f.type != "container" && f.type != "image")
+  if (!f.type.empty() && f.type != "container" && f.type != "image" && f.type != "volume")
     return fail_msg("\"" + f.type + "\" is not a valid value for --type");
   json items = json::array();
   int status = 0;
@@ -39,15 +39,21 @@ Result<int> run_inspect(Context& ctx, const InspectFlags& f) {
         continue;
       }
     }
-    if (f.type != "container") {
+    if (f.type.empty() || f.type == "image") {
       engine::ImageService* images = BERTH_TRY(ctx.images());
       if (auto record = images->resolve(n)) {
         items.push_back(BERTH_TRY(engine::inspect_image(*images, *record)));
         continue;
       }
     }
-    std::fprintf(stderr, "Error: No such %s: %s\n",
-                 f.type == "container" ? "container" : (f.type == "image" ? "image" : "object"),
+    if (f.type.empty() || f.type == "volume") {
+      engine::ContainerService* containers = BERTH_TRY(ctx.containers());
+      if (auto volume = BERTH_TRY(containers->volumes().find(n))) {
+        items.push_back(inspect_volume_json(*volume));
+        continue;
+      }
+    }
+    std::fprintf(stderr, "Error: No such %s: %s\n", f.type.empty() ? "object" : f.type.c_str(),
                  n.c_str());
     status = 1;
   }
@@ -59,11 +65,11 @@ void add_inspect(CLI::App& parent, bool generic, Action& action) {
   auto f = std::make_shared<InspectFlags>();
   if (!generic) f->type = "container";
   CLI::App* cmd = parent.add_subcommand(
-      "inspect", generic ? "details of containers or images" : "details of containers");
+      "inspect", generic ? "details of containers, images or volumes" : "details of containers");
   cmd->add_option("NAME", f->names, "names or ids")->required();
   cmd->add_option("-f,--format", f->format, "Go template");
   cmd->add_flag("-s,--size", f->size, "the size of the container's writable layer");
-  if (generic) cmd->add_option("--type", f->type, "container or image");
+  if (generic) cmd->add_option("--type", f->type, "container, image or volume");
   cmd->callback([f, &action] { action = [f](Context& c) { return run_inspect(c, *f); }; });
 }
 

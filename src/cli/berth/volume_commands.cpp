@@ -55,19 +55,6 @@ std::string created_at(const VolumeRecord& v) {
   return rfc3339(parse_rfc3339(v.created).value_or(0));
 }
 
-json inspect_json(const VolumeRecord& v) {
-  // Docker shows null for maps a container's anonymous volume was made without, {} for the ones
-  // the CLI sent empty.
-  auto map_json = [&](const StringMap& m) { return m.empty() && v.anonymous ? json() : json(m); };
-  return {{"CreatedAt", created_at(v)},
-          {"Driver", v.driver},
-          {"Labels", map_json(v.labels)},
-          {"Mountpoint", v.mountpoint},
-          {"Name", v.name},
-          {"Options", map_json(v.options)},
-          {"Scope", "local"}};
-}
-
 // --- create
 
 struct CreateFlags {
@@ -221,7 +208,7 @@ Result<int> run_inspect(Context& ctx, const InspectFlags& f) {
       status = 1;
       continue;
     }
-    items.push_back(inspect_json(*v));
+    items.push_back(inspect_volume_json(*v));
   }
   int printed = BERTH_TRY(print_inspect(items, f.format));
   return status != 0 ? status : printed;
@@ -298,6 +285,21 @@ Result<int> run_prune(Context& ctx, const PruneFlags& f) {
 }
 
 }  // namespace
+
+nlohmann::json inspect_volume_json(const engine::VolumeRecord& v) {
+  // Docker shows null for maps a container's anonymous volume was made without, {} for the ones
+  // the CLI sent empty.
+  auto map_json = [&](const StringMap& m) {
+    return m.empty() && v.anonymous ? nlohmann::json() : nlohmann::json(m);
+  };
+  return nlohmann::json{{"CreatedAt", created_at(v)},
+                        {"Driver", v.driver},
+                        {"Labels", map_json(v.labels)},
+                        {"Mountpoint", v.mountpoint},
+                        {"Name", v.name},
+                        {"Options", map_json(v.options)},
+                        {"Scope", "local"}};
+}
 
 void add_volume_commands(CLI::App& top, Action& action) {
   CLI::App* volume = top.add_subcommand("volume", "manage volumes");
