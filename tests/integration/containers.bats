@@ -5,32 +5,14 @@
 load helpers
 load peers
 load registry
+load containers
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-  it_setup_file
-  make_peer_rootfs_tar "$IT_TMP/rootfs.tar"
-}
-
-teardown_file() {
-  it_teardown_file
-  # The parent cgroup of berth's containers, once the last of them is gone.
-  remove_cgroup_tree berth
-}
-
-setup() {
-  it_setup
-  berth import --change 'CMD ["sh"]' "$IT_TMP/rootfs.tar" bb:latest >/dev/null
-}
-
-teardown() {
-  # Monitors and containers of this test, then its mounts and files.
-  kill_procs_mentioning "$TDIR/exec"
-  local c
-  for c in $(berth ps -aq 2>/dev/null); do berth rm -f "$c" >/dev/null 2>&1 || true; done
-  it_teardown
-}
+setup_file() { ct_setup_file; }
+teardown_file() { ct_teardown_file; }
+setup() { ct_setup; }
+teardown() { ct_teardown; }
 
 # field_is NAME TEMPLATE VALUE: for wait_until, which runs its command again each time.
 field_is() { [ "$(berth inspect -f "$2" "$1")" = "$3" ]; }

@@ -5,28 +5,12 @@
 load helpers
 load peers
 load registry
+load containers
 
-setup_file() {
-  it_setup_file
-  make_peer_rootfs_tar "$IT_TMP/rootfs.tar"
-}
-
-teardown_file() {
-  it_teardown_file
-  remove_cgroup_tree berth
-}
-
-setup() {
-  it_setup
-  berth import --change 'CMD ["sh"]' "$IT_TMP/rootfs.tar" bb:latest >/dev/null
-}
-
-teardown() {
-  kill_procs_mentioning "$TDIR/exec"
-  local c
-  for c in $(berth ps -aq 2>/dev/null); do berth rm -f -v "$c" >/dev/null 2>&1 || true; done
-  it_teardown
-}
+setup_file() { ct_setup_file; }
+teardown_file() { ct_teardown_file; }
+setup() { ct_setup; }
+teardown() { ct_teardown; }
 
 r() { berth run --rm "$@"; }
 
