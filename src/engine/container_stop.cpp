@@ -2,11 +2,8 @@
 #include <signal.h>
 #include <sys/mount.h>
 
-#include <thread>
-
 #include "base/fs.hpp"
 #include "base/syscalls.hpp"
-#include "engine/container_lock.hpp"
 #include "engine/container_service.hpp"
 #include "engine/container_state.hpp"
 #include "engine/volume_mounts.hpp"

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.hpp"
-#include "base/syscalls.hpp"
+#include "base/unique_fd.hpp"
 #include "runtime/state.hpp"
 
 extern char** environ;
