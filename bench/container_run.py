@@ -184,6 +184,17 @@ def monitors(berth, n):
     return wall, pss
 
 
+def remove_empty_cgroups(names):
+    """The parent cgroups the three engines made, once their containers are gone."""
+    for name in names:
+        for top in ["/sys/fs/cgroup"] + [os.path.join("/sys/fs/cgroup", d)
+                                         for d in os.listdir("/sys/fs/cgroup")]:
+            d = os.path.join(top, name)
+            if os.path.isdir(d):
+                subprocess.run(["find", d, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"],
+                               stderr=subprocess.DEVNULL)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", "--rounds", type=int, default=30)
@@ -235,6 +246,7 @@ def main():
     finally:
         for c in contenders:
             c.close()
+        remove_empty_cgroups(["berth", "berth-bench-docker", "berth-bench-podman"])
 
 
 if __name__ == "__main__":
