@@ -157,12 +157,16 @@ def pct(values, q):
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-def pss_kib(pid):
+def memory_kib(pid):
+    """PSS (shared pages divided among their users) and USS (pages of this process alone)."""
+    pss = uss = 0
     with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
             if line.startswith("Pss:"):
-                return int(line.split()[1])
-    return 0
+                pss = int(line.split()[1])
+            elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                uss += int(line.split()[1])
+    return pss, uss
 
 
 def monitors(berth, n):
@@ -174,14 +178,17 @@ def monitors(berth, n):
                             "sleep", "1000"], check=True, capture_output=True, text=True)
         ids.append(r.stdout.strip())
     wall = time.perf_counter() - t
-    pss = []
+    pss, uss = [], []
     for cid in ids:
         out = subprocess.run(["pgrep", "-f", f"berth-monitor {berth.dir}/exec/containers/{cid}"],
                              capture_output=True, text=True).stdout.split()
-        pss.extend(pss_kib(int(p)) for p in out)
+        for p in out:
+            a, b = memory_kib(int(p))
+            pss.append(a)
+            uss.append(b)
     subprocess.run([berth.binary, *berth.flags, "rm", "-f", *ids], stdout=subprocess.DEVNULL,
                    check=True)
-    return wall, pss
+    return wall, pss, uss
 
 
 def remove_empty_cgroups(names):
@@ -237,12 +244,14 @@ def main():
             goal = "  (goal <= 0.15x)" if isinstance(c, Docker) else ""
             print(f"\nberth / {c.name}: {ratio:.3f}x{goal}")
         if args.monitors > 0:
-            wall, pss = monitors(contenders[0], args.monitors)
+            wall, pss, uss = monitors(contenders[0], args.monitors)
             print(f"\n{args.monitors} x `berth run -d IMAGE sleep 1000`: {wall:.2f} s "
                   f"({wall / args.monitors * 1000:.1f} ms each)")
             print(f"monitor PSS: median {statistics.median(pss):.0f} KiB, "
                   f"mean {statistics.mean(pss):.0f} KiB, max {max(pss)} KiB over {len(pss)} "
                   "monitors (goal <= 1024 KiB)")
+            print(f"monitor USS (its own pages): median {statistics.median(uss):.0f} KiB, "
+                  f"max {max(uss)} KiB")
     finally:
         for c in contenders:
             c.close()
