@@ -108,8 +108,8 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
     (void)::umount2(p.rootfs.c_str(), MNT_DETACH);
     (void)fs::remove_all(p.run_dir);
     monitor::ExitRecord failed;
-    failed.exit_code = start_failure_exit_code(launched.error().message);
-    failed.error = launched.error().message;
+    failed.error = launched.error().what();
+    failed.exit_code = start_failure_exit_code(failed.error);
     nlohmann::json state = record.state;
     mark_exited(state, failed);
     // A container that never ran stays "created", as Docker keeps it.
