@@ -111,3 +111,11 @@ print(out.decode(errors="replace"))
   echo "$output"
   [[ "$output" == *is-a-tty* ]]
 }
+
+@test "--memory: a container the kernel's OOM killer ends shows OOMKilled and 137" {
+  run berth run --name hog --memory 8m --memory-swap 8m bb sh -c 'a=xxxxxxxxxxxxxxxx; while true; do a=$a$a; done'
+  [ "$status" -eq 137 ]
+  [ "$(berth inspect -f '{{.State.ExitCode}} {{.State.OOMKilled}}' hog)" = "137 true" ]
+  berth run --name fine --memory 64m bb true
+  [ "$(berth inspect -f '{{.State.OOMKilled}}' fine)" = false ]
+}
