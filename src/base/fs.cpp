@@ -1,6 +1,7 @@
 #include "base/fs.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -142,6 +143,17 @@ std::string dirname(const std::string& path) {
 std::string basename(const std::string& path) {
   auto pos = path.find_last_of('/');
   return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+uint64_t keyed_number(const std::string& path, const std::string& key) {
+  auto text = read_file(path);
+  if (!text) return 0;
+  std::istringstream in(*text);
+  std::string name;
+  uint64_t value = 0;
+  while (in >> name >> value)
+    if (name == key) return value;
+  return 0;
 }
 
 std::string join(const std::string& a, const std::string& b) {

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ Status remove_all_at(int dir_fd, const std::string& name);
 bool exists(const std::string& path);
 std::string dirname(const std::string& path);
 std::string basename(const std::string& path);
+// The number after `key` in a file of "key value" lines (memory.stat, memory.events, cpu.stat,
+// /proc/meminfo with "MemTotal:"); 0 when the file or the key is missing.
+uint64_t keyed_number(const std::string& path, const std::string& key);
 // Joins for paths on the host that we own (state dirs), never for paths under a container root.
 std::string join(const std::string& a, const std::string& b);
 

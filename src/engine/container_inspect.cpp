@@ -1,26 +1,20 @@
 #include "engine/container_inspect.hpp"
 
 #include "engine/container_state.hpp"
+#include "engine/spec_process.hpp"
 
 namespace berth::engine {
 namespace {
 
 using json = nlohmann::json;
 
-std::vector<std::string> words(const json& config, const char* key) {
-  std::vector<std::string> out;
-  if (config.contains(key) && config[key].is_array())
-    for (const auto& w : config[key]) out.push_back(w.get<std::string>());
-  return out;
-}
-
 }  // namespace
 
 json inspect_container(const ContainerService& service, const ContainerRecord& r) {
   ContainerPaths p = service.paths_of(r.id);
-  auto command = words(r.config, "Entrypoint");
-  auto cmd = words(r.config, "Cmd");
-  command.insert(command.end(), cmd.begin(), cmd.end());
+  auto config = container_config_from_json(r.config);
+  std::vector<std::string> command;
+  if (config) command = container_args(*config).value_or(std::vector<std::string>{});
   json args = json::array();
   for (size_t i = 1; i < command.size(); ++i) args.push_back(command[i]);
 

@@ -9,13 +9,7 @@
 #include "runtime/state.hpp"
 
 namespace berth::engine {
-namespace {
-
-pid_t monitor_pid_of(const nlohmann::json& state) {
-  return state.contains("MonitorPid") ? state["MonitorPid"].get<pid_t>() : 0;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 bool ContainerService::monitor_alive(const ContainerRecord& r) const {
   pid_t pid = monitor_pid_of(r.state);
@@ -87,29 +81,28 @@ Status ContainerService::finish(const std::string& id) {
 
   auto exit = monitor::read_exit_record(monitor::exit_record_path(p.run_dir));
   monitor::ExitRecord ended;
-  if (exit && !exit->restarting) {
+  if (exit) {
     ended = *exit;
+    ended.restarting = false;
   } else {
     // No word from the monitor: it was killed, or /run went away with its files.
     ended.exit_code = 255;
     ended.finished_at = rfc3339_now();
     ended.error = "the monitor of the container is gone";
     ended.restart_count = restart_count_of(r.state);
-    if (exit) ended = *exit, ended.restarting = false;
   }
   // Processes the dead monitor left, the runtime's state and the cgroup.
   if (!monitor_alive(r)) (void)runtime::delete_container(runtime_options(), id, true);
+  HostConfig host = BERTH_TRY(host_config_from_json(r.host_config));
+  if (host.auto_remove) {
+    BERTH_CHECK(remove_files(r));
+    return remove_anonymous_volumes(volumes_, store_, r);
+  }
   // The root is mounted in this process only when it started the container itself.
   (void)::umount2(p.rootfs.c_str(), MNT_DETACH);
   BERTH_CHECK(fs::remove_all(p.run_dir));
   mark_exited(r.state, ended);
   BERTH_CHECK(store_.set_state(id, r.state));
-
-  HostConfig host = BERTH_TRY(host_config_from_json(r.host_config));
-  if (host.auto_remove) {
-    BERTH_CHECK(remove_files(r));
-    BERTH_CHECK(remove_anonymous_volumes(volumes_, store_, r));
-  }
   return {};
 }
 

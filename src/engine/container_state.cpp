@@ -96,6 +96,9 @@ bool is_running(const nlohmann::json& s) {
 pid_t pid_of(const nlohmann::json& s) {
   return get_or<pid_t>(s, "Pid", 0);
 }
+pid_t monitor_pid_of(const nlohmann::json& s) {
+  return get_or<pid_t>(s, "MonitorPid", 0);
+}
 int exit_code_of(const nlohmann::json& s) {
   return get_or<int>(s, "ExitCode", 0);
 }

@@ -28,6 +28,7 @@ std::string status_of(const nlohmann::json& state);  // created, running, paused
 bool is_active(const nlohmann::json& state);
 bool is_running(const nlohmann::json& state);  // running or paused: a process is there
 pid_t pid_of(const nlohmann::json& state);
+pid_t monitor_pid_of(const nlohmann::json& state);  // 0 when none is recorded
 int exit_code_of(const nlohmann::json& state);
 int restart_count_of(const nlohmann::json& state);
 

@@ -23,20 +23,8 @@ uint64_t number_in(const std::string& file) {
   }
 }
 
-// "key value" lines (memory.stat, cpu.stat).
-uint64_t keyed(const std::string& file, const std::string& key) {
-  auto text = fs::read_file(file);
-  if (!text) return 0;
-  std::istringstream in(*text);
-  std::string k;
-  uint64_t v = 0;
-  while (in >> k >> v)
-    if (k == key) return v;
-  return 0;
-}
-
 uint64_t host_memory() {
-  return keyed("/proc/meminfo", "MemTotal:") * 1024;
+  return fs::keyed_number("/proc/meminfo", "MemTotal:") * 1024;
 }
 
 void v1_block_io(const std::string& dir, ContainerStats& s) {
@@ -93,15 +81,15 @@ Result<ContainerStats> read_container_stats(const nlohmann::json& paths, pid_t p
     s.cpu_ns = number_in(cpu + "/cpuacct.usage");
     std::string mem = dir_of(paths, "memory");
     s.memory_usage = number_in(mem + "/memory.usage_in_bytes");
-    uint64_t inactive = keyed(mem + "/memory.stat", "total_inactive_file");
+    uint64_t inactive = fs::keyed_number(mem + "/memory.stat", "total_inactive_file");
     s.memory_usage -= std::min(inactive, s.memory_usage);
     s.memory_limit = number_in(mem + "/memory.limit_in_bytes");
     s.pids = number_in(dir_of(paths, "pids") + "/pids.current");
     v1_block_io(dir_of(paths, "blkio"), s);
   } else if (auto dir = dir_of(paths, "unified"); !dir.empty()) {
-    s.cpu_ns = keyed(dir + "/cpu.stat", "usage_usec") * 1000;
+    s.cpu_ns = fs::keyed_number(dir + "/cpu.stat", "usage_usec") * 1000;
     s.memory_usage = number_in(dir + "/memory.current");
-    uint64_t inactive = keyed(dir + "/memory.stat", "inactive_file");
+    uint64_t inactive = fs::keyed_number(dir + "/memory.stat", "inactive_file");
     s.memory_usage -= std::min(inactive, s.memory_usage);
     s.memory_limit = number_in(dir + "/memory.max");
     s.pids = number_in(dir + "/pids.current");

@@ -31,7 +31,7 @@ Result<int> stop_signal_of(const ContainerRecord& r) {
 bool ContainerService::wait_for_monitor(const ContainerRecord& r,
                                         std::chrono::milliseconds timeout) const {
   if (!monitor_alive(r)) return true;
-  auto pidfd = sys::pidfd_open(r.state.value("MonitorPid", 0));
+  auto pidfd = sys::pidfd_open(monitor_pid_of(r.state));
   if (!pidfd) return true;
   // The start time was checked after the pidfd was opened: the pid is still the monitor's.
   if (!monitor_alive(r)) return true;
@@ -41,7 +41,7 @@ bool ContainerService::wait_for_monitor(const ContainerRecord& r,
 
 Result<int> ContainerService::monitor_pidfd(const ContainerRecord& r) const {
   if (!monitor_alive(r)) return -1;
-  auto pidfd = BERTH_TRY(sys::pidfd_open(r.state.value("MonitorPid", 0)));
+  auto pidfd = BERTH_TRY(sys::pidfd_open(monitor_pid_of(r.state)));
   if (!monitor_alive(r)) return -1;
   return pidfd.release();
 }

@@ -1,23 +1,11 @@
 #include "monitor/oom_count.hpp"
 
-#include <sstream>
 #include <string>
 
 #include "base/fs.hpp"
 
 namespace berth::monitor {
 namespace {
-
-uint64_t counter(const std::string& file, const std::string& key) {
-  auto text = fs::read_file(file);
-  if (!text) return 0;
-  std::istringstream in(*text);
-  std::string name;
-  uint64_t value = 0;
-  while (in >> name >> value)
-    if (name == key) return value;
-  return 0;
-}
 
 std::string path_of(const nlohmann::json& paths, const char* key) {
   if (!paths.is_object() || !paths.contains(key) || !paths[key].is_string()) return {};
@@ -29,9 +17,9 @@ std::string path_of(const nlohmann::json& paths, const char* key) {
 uint64_t oom_kill_count(const nlohmann::json& cgroup_paths) {
   // Hybrid hosts limit memory through v1, where the kills are counted.
   if (auto v1 = path_of(cgroup_paths, "memory"); !v1.empty())
-    return counter(v1 + "/memory.oom_control", "oom_kill");
+    return fs::keyed_number(v1 + "/memory.oom_control", "oom_kill");
   if (auto v2 = path_of(cgroup_paths, "unified"); !v2.empty())
-    return counter(v2 + "/memory.events", "oom_kill");
+    return fs::keyed_number(v2 + "/memory.events", "oom_kill");
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "base/syscalls.hpp"
 #include "cli/berth/commands.hpp"
 #include "engine/container_state.hpp"
+#include "engine/spec_process.hpp"
 #include "engine/spec_user.hpp"
 #include "runtime/exec.hpp"
 
@@ -17,13 +18,6 @@ struct ExecFlags {
   std::string user, workdir;
   std::vector<std::string> env, env_files;
 };
-
-Result<std::vector<std::string>> config_strings(const nlohmann::json& config, const char* key) {
-  std::vector<std::string> out;
-  if (config.contains(key) && config[key].is_array())
-    for (const auto& v : config[key]) out.push_back(v.get<std::string>());
-  return out;
-}
 
 // Keeps our stdio for after a detached exec, whose process gets /dev/null instead, as Docker's.
 class NullStdio {
@@ -62,7 +56,9 @@ Result<int> run_exec(Context& ctx, CLI::App& cmd, const ExecFlags& f) {
   runtime::ExecOptions opts;
   opts.id = r.id;
   opts.args = words;
-  opts.env = BERTH_TRY(config_strings(r.config, "Env"));
+  engine::ContainerConfig config = BERTH_TRY(engine::container_config_from_json(r.config));
+  engine::HostConfig host = BERTH_TRY(engine::host_config_from_json(r.host_config));
+  opts.env = engine::container_env(config);
   for (const auto& e : f.env) {
     if (e.find('=') != std::string::npos) {
       opts.env.push_back(e);
@@ -70,15 +66,12 @@ Result<int> run_exec(Context& ctx, CLI::App& cmd, const ExecFlags& f) {
       opts.env.push_back(e + "=" + v);
     }
   }
-  opts.cwd = f.workdir.empty() ? r.config.value("WorkingDir", "") : f.workdir;
+  opts.cwd = f.workdir.empty() ? config.working_dir : f.workdir;
   if (opts.cwd.empty()) opts.cwd = "/";
-  std::string user = f.user.empty() ? r.config.value("User", "") : f.user;
+  std::string user = f.user.empty() ? config.user : f.user;
   auto root = BERTH_TRY(sys::open("/proc/" + std::to_string(engine::pid_of(r.state)) + "/root",
                                   O_PATH | O_DIRECTORY | O_CLOEXEC));
-  std::vector<std::string> group_add;
-  for (const auto& g : r.host_config.value("GroupAdd", nlohmann::json::array()))
-    group_add.push_back(g.get<std::string>());
-  auto resolved = BERTH_TRY(engine::resolve_user(root.get(), user, group_add));
+  auto resolved = BERTH_TRY(engine::resolve_user(root.get(), user, host.group_add));
   opts.user = std::to_string(resolved.uid) + ":" + std::to_string(resolved.gid);
   opts.additional_gids = resolved.additional_gids;
   opts.tty = f.tty;

@@ -5,10 +5,12 @@
 
 #include "base/strings.hpp"
 #include "cli/berth/commands.hpp"
+#include "cli/berth/filter_args.hpp"
 #include "cli/berth/go_template.hpp"
 #include "cli/berth/human_units.hpp"
 #include "cli/berth/table.hpp"
 #include "engine/container_state.hpp"
+#include "engine/spec_process.hpp"
 
 namespace berth::cli {
 namespace {
@@ -24,14 +26,6 @@ struct PsFlags {
 
 int64_t unix_of(const std::string& time) {
   return parse_rfc3339(time).value_or(0);
-}
-
-std::vector<std::string> command_of(const json& config) {
-  std::vector<std::string> words;
-  for (const char* key : {"Entrypoint", "Cmd"})
-    if (config.contains(key) && config[key].is_array())
-      for (const auto& w : config[key]) words.push_back(w.get<std::string>());
-  return words;
 }
 
 // Docker's STATUS column.
@@ -60,7 +54,9 @@ std::string labels_text(const json& labels) {
 }
 
 json row_json(const engine::ContainerRecord& r, bool no_trunc) {
-  std::string command = join(command_of(r.config), " ");
+  auto config = engine::container_config_from_json(r.config);
+  std::string command =
+      config ? join(engine::container_args(*config).value_or(std::vector<std::string>{}), " ") : "";
   if (!no_trunc && command.size() > 20) command = command.substr(0, 19) + "…";
   int64_t created = unix_of(r.created);
   return {{"ID", no_trunc ? r.id : r.id.substr(0, 12)},
@@ -97,10 +93,8 @@ Result<bool> matches(const std::vector<std::string>& filters, const engine::Cont
                      engine::ContainerService& service) {
   std::map<std::string, std::vector<std::string>> by_key;
   for (const auto& item : filters) {
-    size_t eq = item.find('=');
-    if (eq == std::string::npos)
-      return fail_msg("bad format of filter (expected name=value): " + item);
-    by_key[item.substr(0, eq)].push_back(item.substr(eq + 1));
+    auto [key, value] = BERTH_TRY(split_filter(item));
+    by_key[key].push_back(value);
   }
   for (const auto& [key, values] : by_key) {
     bool any = false;

@@ -7,6 +7,7 @@
 
 #include "base/strings.hpp"
 #include "cli/berth/commands.hpp"
+#include "cli/berth/filter_args.hpp"
 #include "cli/berth/go_template.hpp"
 #include "cli/berth/human_units.hpp"
 #include "cli/berth/table.hpp"
@@ -42,14 +43,9 @@ int64_t created_unix(const image::ImageRecord& r) {
 Result<Filters> parse_filters(Context& ctx, const std::vector<std::string>& raw) {
   Filters f;
   for (const auto& item : raw) {
-    size_t eq = item.find('=');
-    if (eq == std::string::npos)
-      return fail_msg("bad format of filter (expected name=value): " + item);
-    std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    auto [key, value] = BERTH_TRY(split_filter(item));
     if (key == "dangling") {
-      if (value != "true" && value != "false" && value != "1" && value != "0")
-        return fail_msg("invalid filter 'dangling=" + value + "'");
-      f.dangling = value == "true" || value == "1";
+      f.dangling = BERTH_TRY(filter_bool({key, value}));
     } else if (key == "reference") {
       f.references.push_back(value);
     } else if (key == "before" || key == "since") {

@@ -5,6 +5,7 @@
 
 #include "cli/berth/commands.hpp"
 #include "cli/berth/confirm.hpp"
+#include "cli/berth/filter_args.hpp"
 #include "cli/berth/go_template.hpp"
 #include "cli/berth/human_units.hpp"
 #include "cli/berth/table.hpp"
@@ -96,14 +97,9 @@ struct ListFilters {
 Result<ListFilters> parse_list_filters(const std::vector<std::string>& raw) {
   ListFilters f;
   for (const auto& item : raw) {
-    size_t eq = item.find('=');
-    if (eq == std::string::npos)
-      return fail_msg("bad format of filter (expected name=value): " + item);
-    std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    auto [key, value] = BERTH_TRY(split_filter(item));
     if (key == "dangling") {
-      if (value != "true" && value != "false" && value != "1" && value != "0")
-        return fail_msg("invalid filter 'dangling=" + value + "'");
-      f.dangling = value == "true" || value == "1";
+      f.dangling = BERTH_TRY(filter_bool({key, value}));
     } else if (key == "name") {
       try {
         f.names.emplace_back(value);
@@ -251,16 +247,11 @@ Result<int> run_prune(Context& ctx, const PruneFlags& f) {
   std::vector<VolumeLabelFilter> labels;
   bool all = f.all;
   for (const auto& item : f.filters) {
-    size_t eq = item.find('=');
-    if (eq == std::string::npos)
-      return fail_msg("bad format of filter (expected name=value): " + item);
-    std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    auto [key, value] = BERTH_TRY(split_filter(item));
     if (key == "label" || key == "label!") {
       labels.push_back(label_filter(value, key == "label!"));
     } else if (key == "all") {
-      if (value != "true" && value != "false" && value != "1" && value != "0")
-        return fail_msg("invalid filter 'all=" + value + "'");
-      all = all || value == "true" || value == "1";
+      all = all || BERTH_TRY(filter_bool({key, value}));
     } else {
       return fail_msg("invalid filter '" + key + "'");
     }

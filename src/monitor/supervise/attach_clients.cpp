@@ -101,18 +101,10 @@ bool AttachClients::any_said_hello() const {
 bool AttachClients::send(Client& c, FrameType type, std::string_view payload) {
   if (!c.fd) return false;
   // Clients are our own CLI and API server, which read at once: a blocking write keeps the order
-  // of the streams without buffers of our own.
-  int flags = MSG_NOSIGNAL;
-  std::string frame = encode_frame(type, payload);
-  size_t done = 0;
-  while (done < frame.size()) {
-    ssize_t n = ::send(c.fd.get(), frame.data() + done, frame.size() - done, flags);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      c.fd.reset();
-      return false;
-    }
-    done += static_cast<size_t>(n);
+  // of the streams without buffers of our own. SIGPIPE is ignored: a gone client is EPIPE.
+  if (!write_frame(c.fd.get(), type, payload)) {
+    c.fd.reset();
+    return false;
   }
   return true;
 }
