@@ -57,6 +57,7 @@ Result<std::optional<BindOptions>> bind_options(const JsonReader& m) {
   b.non_recursive = BERTH_TRY(r->boolean("NonRecursive"));
   b.create_mountpoint = BERTH_TRY(r->boolean("CreateMountpoint"));
   b.read_only_non_recursive = BERTH_TRY(r->boolean("ReadOnlyNonRecursive"));
+  b.idmap = BERTH_TRY(r->string("Idmap"));
   b.read_only_force_recursive = BERTH_TRY(r->boolean("ReadOnlyForceRecursive"));
   return std::optional(b);
 }
@@ -157,6 +158,7 @@ json to_json(const MountSpec& m) {
     if (b->non_recursive) o["NonRecursive"] = true;
     if (b->create_mountpoint) o["CreateMountpoint"] = true;
     if (b->read_only_non_recursive) o["ReadOnlyNonRecursive"] = true;
+    if (!b->idmap.empty()) o["Idmap"] = b->idmap;
     if (b->read_only_force_recursive) o["ReadOnlyForceRecursive"] = true;
     j["BindOptions"] = o;
   }

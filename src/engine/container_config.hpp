@@ -46,6 +46,7 @@ struct BindOptions {
   bool create_mountpoint = false;
   bool read_only_non_recursive = false;
   bool read_only_force_recursive = false;
+  std::string idmap;  // berth: "match-user", Podman's "idmap" or "idmap=uids=...;gids=..."
 };
 
 struct VolumeDriverConfig {

@@ -1,12 +1,28 @@
 #include "engine/container_inspect.hpp"
 
 #include "engine/container_state.hpp"
+#include "engine/container_userns.hpp"
 #include "engine/spec_process.hpp"
 
 namespace berth::engine {
 namespace {
 
 using json = nlohmann::json;
+
+// Podman's "IDMappings" shape: "container:host:size" strings; null for a container without a
+// user namespace of its own.
+json id_mappings_json(const json& state) {
+  auto map = recorded_id_map(state);
+  if (!map || !*map) return nullptr;
+  auto lines = [](const std::vector<runtime::IdMapping>& maps) {
+    json out = json::array();
+    for (const auto& m : maps)
+      out.push_back(std::to_string(m.container_id) + ":" + std::to_string(m.host_id) + ":" +
+                    std::to_string(m.size));
+    return out;
+  };
+  return {{"UidMap", lines((*map)->uids)}, {"GidMap", lines((*map)->gids)}};
+}
 
 }  // namespace
 
@@ -20,7 +36,8 @@ json inspect_container(const ContainerService& service, const ContainerRecord& r
 
   json state = r.state;
   int restart_count = restart_count_of(state);
-  for (const char* key : {"MonitorPid", "MonitorStartTime", "RestartCount"}) state.erase(key);
+  for (const char* key : {"MonitorPid", "MonitorStartTime", "RestartCount", "IdMap"})
+    state.erase(key);
   std::string log_type = r.host_config.value("LogConfig", json::object()).value("Type", "");
 
   json mounts = r.state.value("Mounts", json::array());
@@ -38,6 +55,7 @@ json inspect_container(const ContainerService& service, const ContainerRecord& r
       {"LogPath", log_type == "none" ? "" : p.log_path},
       {"Name", "/" + r.name},
       {"RestartCount", restart_count},
+      {"IdMappings", id_mappings_json(r.state)},
       {"Driver", "overlay2"},
       {"Platform", "linux"},
       {"MountLabel", ""},

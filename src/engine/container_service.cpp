@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include <random>
 
 #include "base/clock.hpp"
@@ -43,7 +45,9 @@ ContainerService::ContainerService(Paths paths, bool rootless, ImageService& ima
       images_(images),
       store_(std::move(store)),
       snapshotter_(std::move(snapshotter)),
-      volumes_(std::move(volumes)) {}
+      volumes_(std::move(volumes)) {
+  userns_.rootless = rootless;
+}
 
 runtime::RuntimeOptions ContainerService::runtime_options() const {
   runtime::RuntimeOptions rt;
@@ -76,6 +80,12 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   record.config = to_json(request.config);
   record.host_config = to_json(request.host_config);
   record.state = created_state();
+  // Held from choosing an --userns=auto range until the record that claims it is stored.
+  std::optional<ContainerLock> userns_lock;
+  if (request.host_config.userns_mode.starts_with("auto"))
+    userns_lock = BERTH_TRY(ContainerLock::acquire(fs::join(paths_.data_root, "userns")));
+  if (auto map = BERTH_TRY(choose_id_map_locked(request.host_config)))
+    record_id_map(record.state, *map);
   record.state["Mounts"] = BERTH_TRY(create_volumes(volumes_, plan));
   ContainerRecord for_cleanup;  // what a failed create leaves to undo
   for_cleanup.id = id;
@@ -99,7 +109,24 @@ Status ContainerService::prepare_files(const ContainerRecord& r,
   HostConfig host = BERTH_TRY(host_config_from_json(r.host_config));
   // A snapshot appears whole (renamed into place) or not at all.
   if (!fs::exists(upper_dir(r.id))) BERTH_CHECK(snapshotter_.prepare(r.id, chains));
-  return write_etc_files(paths_of(r.id), config, host);
+  ContainerPaths p = paths_of(r.id);
+  BERTH_CHECK(write_etc_files(p, config, host));
+  auto map = BERTH_TRY(recorded_id_map(r.state));
+  if (!map) return {};
+  // The layer's own files are written with the host ids the container runs as (overlayfs takes
+  // no idmapped upper layer), and the container's root owns its /etc files, as Docker gives them.
+  for (const auto& path : {upper_dir(r.id), p.hosts_path, p.hostname_path, p.resolv_conf_path})
+    if (::lchown(path.c_str(), map->root_uid(), map->root_gid()) < 0 && errno != ENOENT)
+      return fail_sys("chown " + quote(path) + " to the container's root");
+  return {};
+}
+
+Result<std::optional<IdMap>> ContainerService::choose_id_map_locked(const HostConfig& host) {
+  std::vector<IdMap> taken;
+  if (host.userns_mode.starts_with("auto"))
+    for (const auto& r : BERTH_TRY(store_.list()))
+      if (auto map = recorded_id_map(r.state); map && *map) taken.push_back(**map);
+  return choose_id_map(userns_, host, taken);
 }
 
 Result<ContainerRecord> ContainerService::get(std::string_view id_or_name) {

@@ -11,6 +11,7 @@
 #include "engine/container_config.hpp"
 #include "engine/container_paths.hpp"
 #include "engine/container_store.hpp"
+#include "engine/container_userns.hpp"
 #include "engine/image_service.hpp"
 #include "engine/paths.hpp"
 #include "engine/volume_store.hpp"
@@ -46,6 +47,8 @@ class ContainerService {
                    image::Snapshotter snapshotter, VolumeService volumes);
 
   const Paths& paths() const { return paths_; }
+  // daemon.json's userns-remap (or --userns-remap): the map of containers made from now on.
+  void set_userns_remap(std::string value) { userns_.remap = std::move(value); }
   ContainerPaths paths_of(const std::string& id) const { return container_paths(paths_, id); }
   runtime::RuntimeOptions runtime_options() const;
   ContainerStore& store() { return store_; }
@@ -88,6 +91,10 @@ class ContainerService {
   Status adopt(ContainerRecord& record, const ContainerPaths& paths);
   // The writable layer and the /etc files of a recorded container.
   Status prepare_files(const ContainerRecord& record, const std::vector<image::Digest>& chains);
+  Result<std::optional<IdMap>> choose_id_map_locked(const HostConfig& host);
+  // The container's root mounted at paths_of(id).rootfs in this process's private mount
+  // namespace, its layers idmapped when the container has a map of its own.
+  Status mount_root(const ContainerRecord& record, const std::optional<IdMap>& map);
   Status finish(const std::string& id);
   Status remove_files(const ContainerRecord& record);
   bool monitor_alive(const ContainerRecord& record) const;
@@ -100,6 +107,7 @@ class ContainerService {
   ContainerStore store_;
   image::Snapshotter snapshotter_;
   VolumeService volumes_;
+  UsernsSettings userns_;
 };
 
 }  // namespace berth::engine

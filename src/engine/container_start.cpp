@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/clock.hpp"
@@ -12,8 +13,10 @@
 #include "engine/monitor_launch.hpp"
 #include "engine/oci_spec_builder.hpp"
 #include "engine/private_mount_namespace.hpp"
+#include "engine/spec_mount_idmaps.hpp"
 #include "engine/volume_mounts.hpp"
 #include "monitor/json_file_log.hpp"
+#include "runtime/idmapped_mounts.hpp"
 
 namespace berth::engine {
 namespace {
@@ -36,6 +39,33 @@ Status configure_log(monitor::MonitorConfig& m, const HostConfig& host, const Co
   m.log_max_size = rotation.max_size;
   m.log_max_file = rotation.max_file;
   return {};
+}
+
+// A remapped container's root shows the host ids it runs as; its volumes hold container ids.
+OwnerTranslation container_owner_translation(const std::optional<IdMap>& map) {
+  if (!map) return {};
+  return [map = *map](uid_t uid, gid_t gid) {
+    return std::pair{static_cast<uid_t>(container_id_of(map.uids, uid).value_or(uid)),
+                     static_cast<gid_t>(container_id_of(map.gids, gid).value_or(gid))};
+  };
+}
+
+// The runtime mounts the root and the binds from inside the container's user namespace, whose
+// root is a subordinate id: every folder on the way must let others pass (0711: pass, not list).
+Status open_way_for_mapped_root(const std::string& base, const std::string& dir) {
+  std::string path = base;
+  std::string rest = dir.substr(base.size());
+  for (size_t pos = 0;;) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) < 0) return fail_sys("stat " + quote(path));
+    if (!(st.st_mode & S_IXOTH) && ::chmod(path.c_str(), (st.st_mode & 07777) | S_IXOTH) < 0)
+      return fail_sys("chmod o+x " + quote(path));
+    if (pos >= rest.size()) return {};
+    size_t next = rest.find('/', pos + 1);
+    if (next == std::string::npos) next = rest.size();
+    path += rest.substr(pos, next - pos);
+    pos = next;
+  }
 }
 
 }  // namespace
@@ -73,6 +103,11 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
   in.hostname_path = p.hostname_path;
   in.resolv_conf_path = p.resolv_conf_path;
   in.rootless = rootless_;
+  auto map = BERTH_TRY(recorded_id_map(record.state));
+  if (map) {
+    in.uid_mappings = map->uids;
+    in.gid_mappings = map->gids;
+  }
   if (host.init.value_or(false)) in.init_path = BERTH_TRY(sibling_binary("berth-init"));
   if (!rootless_) in.cgroups_path = "/berth/" + record.id;
 
@@ -94,12 +129,16 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
   auto launched = [&]() -> Result<LaunchedMonitor> {
     BERTH_CHECK(fs::remove_all(p.run_dir));
     BERTH_CHECK(fs::mkdir_p(p.rootfs, 0700));
-    BERTH_CHECK(enter_private_mount_namespace());
-    BERTH_CHECK(snapshotter_.mount(record.id, p.rootfs));
+    if (map) {
+      BERTH_CHECK(open_way_for_mapped_root(paths_.exec_root, p.run_dir));
+      BERTH_CHECK(open_way_for_mapped_root(paths_.data_root, p.data_dir));
+    }
+    BERTH_CHECK(mount_root(record, map));
     MountPlan plan = BERTH_TRY(plan_container_mounts(in));
     for (const auto& dir : plan.create_dirs) BERTH_CHECK(fs::mkdir_p(dir, 0755));
-    in.volume_mounts = BERTH_TRY(mount_volumes(
-        volumes_, record.state.value("Mounts", nlohmann::json::array()), plan.volumes, p.rootfs));
+    in.volume_mounts =
+        BERTH_TRY(mount_volumes(volumes_, record.state.value("Mounts", nlohmann::json::array()),
+                                plan.volumes, p.rootfs, container_owner_translation(map)));
     nlohmann::json spec = BERTH_TRY(build_oci_spec(in));
     BERTH_CHECK(fs::write_file_atomic(p.run_dir + "/config.json", spec.dump(), 0600));
     return launch_monitor(p.run_dir, m);
@@ -136,10 +175,18 @@ Result<unique_fd> ContainerService::open_root(std::string_view id_or_name) {
                      O_PATH | O_DIRECTORY | O_CLOEXEC);
   ContainerPaths p = paths_of(r.id);
   auto lock = BERTH_TRY(ContainerLock::acquire(p.data_dir));
-  BERTH_CHECK(enter_private_mount_namespace());
   BERTH_CHECK(fs::mkdir_p(p.rootfs, 0700));
-  BERTH_CHECK(snapshotter_.mount(r.id, p.rootfs));
+  BERTH_CHECK(mount_root(r, BERTH_TRY(recorded_id_map(r.state))));
   return sys::open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+Status ContainerService::mount_root(const ContainerRecord& record,
+                                    const std::optional<IdMap>& map) {
+  ContainerPaths p = paths_of(record.id);
+  BERTH_CHECK(enter_private_mount_namespace());
+  if (!map) return snapshotter_.mount(record.id, p.rootfs);
+  auto userns = BERTH_TRY(runtime::make_userns(map->uids, map->gids));
+  return snapshotter_.mount_idmapped(record.id, p.rootfs, userns.get(), p.run_dir + "/layers");
 }
 
 }  // namespace berth::engine

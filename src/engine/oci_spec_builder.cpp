@@ -14,6 +14,7 @@
 #include "engine/spec_capabilities.hpp"
 #include "engine/spec_default_mounts.hpp"
 #include "engine/spec_devices.hpp"
+#include "engine/spec_mount_idmaps.hpp"
 #include "engine/spec_namespaces.hpp"
 #include "engine/spec_process.hpp"
 #include "engine/spec_resources.hpp"
@@ -49,18 +50,22 @@ json masked_paths() {
   return out;
 }
 
-json mount_json(const MountEntry& m) {
-  json j = {{"destination", m.destination}, {"type", m.type}, {"source", m.source}};
-  if (!m.options.empty()) j["options"] = m.options;
-  return j;
-}
-
 json id_mappings(const std::vector<runtime::IdMapping>& maps) {
   json out = json::array();
   for (const auto& m : maps)
     out.push_back({{"containerID", m.container_id}, {"hostID", m.host_id}, {"size", m.size}});
   return out;
 }
+
+json mount_json(const MountEntry& m) {
+  json j = {{"destination", m.destination}, {"type", m.type}, {"source", m.source}};
+  if (!m.options.empty()) j["options"] = m.options;
+  if (!m.uid_mappings.empty()) j["uidMappings"] = id_mappings(m.uid_mappings);
+  if (!m.gid_mappings.empty()) j["gidMappings"] = id_mappings(m.gid_mappings);
+  return j;
+}
+
+using IdMaps = std::vector<runtime::IdMapping>;
 
 bool mapped(const std::vector<runtime::IdMapping>& maps, uint32_t id) {
   return std::any_of(maps.begin(), maps.end(), [&](const runtime::IdMapping& m) {
@@ -224,8 +229,14 @@ Result<json> build_oci_spec(const SpecInput& in) {
   auto plan = BERTH_TRY(plan_mounts(config, host));
   std::vector<MountEntry> user_mounts = plan.mounts;
   user_mounts.insert(user_mounts.end(), devices.binds.begin(), devices.binds.end());
-  for (auto& v : BERTH_TRY(resolved_volumes(plan, in.volume_mounts)))
+  for (auto& v : BERTH_TRY(resolved_volumes(plan, in.volume_mounts))) {
+    // A volume holds container ids on disk, whatever map the container that uses it has.
+    if (!in.rootless && user_ns) v.idmap = "idmap";
     user_mounts.push_back(std::move(v));
+  }
+  BERTH_CHECK(resolve_mount_idmaps(
+      user_mounts, {user.uid, user.gid, user_ns && !in.rootless ? uid_maps : IdMaps{},
+                    user_ns && !in.rootless ? gid_maps : IdMaps{}}));
   add_etc_files(in, host.readonly_rootfs, user_mounts);
   if (init) user_mounts.push_back({"bind", in.init_path, kContainerInitPath, {"bind", "ro"}});
   DefaultMountOptions mount_options;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/strings.hpp"
+#include "engine/spec_mount_idmaps.hpp"
 
 namespace berth::engine {
 
@@ -48,12 +49,13 @@ struct BindMode {
   std::string propagation;
   bool no_copy = false;
   bool copy_set = false;
+  std::string idmap;
 };
 
 std::optional<BindMode> parse_mode(const std::string& mode) {
   BindMode m;
   if (mode.empty()) return m;
-  int rw = 0, label = 0, propagation = 0, copy = 0, consistency = 0;
+  int rw = 0, label = 0, propagation = 0, copy = 0, consistency = 0, idmap = 0;
   for (const auto& o : split(mode, ',')) {
     if (o == "ro" || o == "rw") {
       ++rw;
@@ -69,11 +71,15 @@ std::optional<BindMode> parse_mode(const std::string& mode) {
       m.no_copy = o == "nocopy";
     } else if (o == "consistent" || o == "cached" || o == "delegated") {
       ++consistency;
+    } else if (o == "match-user" || o == "idmap" || o.starts_with("idmap=")) {
+      ++idmap;
+      m.idmap = o;
     } else {
       return std::nullopt;
     }
   }
-  if (rw > 1 || label > 1 || propagation > 1 || copy > 1 || consistency > 1) return std::nullopt;
+  if (rw > 1 || label > 1 || propagation > 1 || copy > 1 || consistency > 1 || idmap > 1)
+    return std::nullopt;
   return m;
 }
 
@@ -133,8 +139,13 @@ Result<Planned> parse_bind(const std::string& raw, std::vector<std::string>& cre
     if (::stat(source.c_str(), &st) < 0 && errno == ENOENT) create_dirs.push_back(source);
     p.bind =
         MountEntry{"bind", source, dest, bind_options(m->read_only, m->propagation, false, false)};
+    p.bind->idmap = m->idmap;
+    if (auto ok = check_idmap_request(m->idmap); !ok)
+      return fail(bad_bind(raw, ok.error().message));
     return p;
   }
+  if (!m->idmap.empty())
+    return fail(bad_bind(raw, m->idmap + " applies to bind mounts (an absolute host path)"));
   if (!m->propagation.empty())
     return fail(bad_bind(raw,
                          "invalid mount config for type \"volume\": field BindOptions must "
@@ -186,6 +197,8 @@ Result<Planned> parse_mount_spec(const MountSpec& m, std::optional<TmpfsPlan>& t
     p.bind = MountEntry{
         "bind", clean_path(m.source), dest,
         bind_options(m.read_only, b.propagation, b.non_recursive, b.read_only_non_recursive)};
+    p.bind->idmap = b.idmap;
+    if (auto ok = check_idmap_request(b.idmap); !ok) return fail(bad_mount(m, ok.error().message));
     return p;
   }
   if (m.type == "volume") {

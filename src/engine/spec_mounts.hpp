@@ -6,6 +6,7 @@
 
 #include "base/error.hpp"
 #include "engine/container_config.hpp"
+#include "runtime/spec.hpp"
 
 // The user's mounts (-v, --mount, --tmpfs, and the anonymous volumes of Config.Volumes) turned
 // into OCI mounts, the way the Docker daemon reads them.
@@ -13,10 +14,22 @@ namespace berth::engine {
 
 // One OCI mount, as plain data.
 struct MountEntry {
+  MountEntry() = default;
+  MountEntry(std::string type, std::string source, std::string destination,
+             std::vector<std::string> options = {})
+      : type(std::move(type)),
+        source(std::move(source)),
+        destination(std::move(destination)),
+        options(std::move(options)) {}
+
   std::string type;  // "bind", "tmpfs"
   std::string source;
   std::string destination;
   std::vector<std::string> options;
+  // A bind's request for an idmapped mount ("match-user", "idmap", "idmap=uids=...;gids=..."),
+  // turned into uid_mappings/gid_mappings by resolve_mount_idmaps once the user is known.
+  std::string idmap;
+  std::vector<runtime::IdMapping> uid_mappings, gid_mappings;
 };
 
 // A volume the caller must find or create and then give back as a MountEntry (volume_mount).

@@ -19,7 +19,8 @@ namespace {
 // directory, never followed when it is a symlink, so neither side can be escaped.
 class TreeCopy {
  public:
-  TreeCopy(int dst_root, bool privileged) : dst_root_(dst_root), privileged_(privileged) {}
+  TreeCopy(int dst_root, bool privileged, const OwnerTranslation& translate)
+      : dst_root_(dst_root), privileged_(privileged), translate_(translate) {}
 
   Status copy_dir(int src_dir, int dst_dir, const std::string& rel) {
     auto names = BERTH_TRY(fs::names_at(src_dir, shown(rel)));
@@ -42,7 +43,9 @@ class TreeCopy {
 
   Status own(int dir, const char* name, const struct stat& st, const std::string& rel) {
     int flags = AT_SYMLINK_NOFOLLOW | (*name == '\0' ? AT_EMPTY_PATH : 0);
-    if (::fchownat(dir, name, st.st_uid, st.st_gid, flags) == 0) return {};
+    auto [uid, gid] =
+        translate_ ? translate_(st.st_uid, st.st_gid) : std::pair{st.st_uid, st.st_gid};
+    if (::fchownat(dir, name, uid, gid, flags) == 0) return {};
     // EINVAL: an owner the user namespace does not map; EPERM: not root, the copy stays ours.
     if (errno == EINVAL || (errno == EPERM && !privileged_)) return {};
     return fail_sys("chown " + quote(rel));
@@ -103,13 +106,15 @@ class TreeCopy {
 
   int dst_root_;
   bool privileged_;
+  const OwnerTranslation& translate_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
 
 }  // namespace
 
 Status VolumeService::copy_up(const VolumeRecord& volume, int rootfs_dir_fd,
-                              const std::string& container_path) {
+                              const std::string& container_path,
+                              const OwnerTranslation& translate) {
   std::string what = "copy " + quote(container_path) + " into volume " + volume.name;
   auto src = root_path::open(rootfs_dir_fd, container_path, O_RDONLY | O_DIRECTORY);
   if (!src) {
@@ -123,7 +128,7 @@ Status VolumeService::copy_up(const VolumeRecord& volume, int rootfs_dir_fd,
   if (!existing) return fail(existing.error().wrap(what));
   if (!existing->empty()) return {};  // Docker's rule: only an empty volume gets the files
 
-  TreeCopy copy(dst->get(), ::geteuid() == 0 && !rootless_);
+  TreeCopy copy(dst->get(), ::geteuid() == 0 && !rootless_, translate);
   if (auto done = copy.copy_dir(src->get(), dst->get(), ""); !done)
     return fail(done.error().wrap(what));
   if (auto done = copy.copy_attributes(src->get(), dst->get(), container_path); !done)

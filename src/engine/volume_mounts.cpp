@@ -55,7 +55,8 @@ Result<json> create_volumes(VolumeService& volumes, const MountPlan& plan) {
 
 Result<std::vector<MountEntry>> mount_volumes(VolumeService& volumes, const json& mounts,
                                               const std::vector<VolumeRequest>& requests,
-                                              const std::string& rootfs) {
+                                              const std::string& rootfs,
+                                              const OwnerTranslation& translate) {
   std::vector<MountEntry> out;
   if (requests.empty()) return out;
   auto root = BERTH_TRY(sys::open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -68,7 +69,7 @@ Result<std::vector<MountEntry>> mount_volumes(VolumeService& volumes, const json
                       "container");
     auto v = BERTH_TRY(volumes.get(name));
     std::string path = BERTH_TRY(volumes.mount(v));
-    if (!req.no_copy) BERTH_CHECK(volumes.copy_up(v, root.get(), req.destination));
+    if (!req.no_copy) BERTH_CHECK(volumes.copy_up(v, root.get(), req.destination, translate));
     out.push_back(volume_mount(req, path));
   }
   return out;

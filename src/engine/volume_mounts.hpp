@@ -23,7 +23,8 @@ Result<nlohmann::json> create_volumes(VolumeService& volumes, const MountPlan& p
 // destination when empty. rootfs is the container's mounted root.
 Result<std::vector<MountEntry>> mount_volumes(VolumeService& volumes, const nlohmann::json& mounts,
                                               const std::vector<VolumeRequest>& requests,
-                                              const std::string& rootfs);
+                                              const std::string& rootfs,
+                                              const OwnerTranslation& translate = {});
 
 // Removes the anonymous volumes among `mounts` that no other container uses.
 Status remove_anonymous_volumes(VolumeService& volumes, ContainerStore& containers,

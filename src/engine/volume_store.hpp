@@ -1,6 +1,9 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -14,6 +17,9 @@
 // Named volumes of the `local` driver, as Docker keeps them: a record in <data>/berth.db and a
 // folder <data>/volumes/<name>/_data that containers mount.
 namespace berth::engine {
+
+// The owner (uid, gid) a copied file gets, from the owner its source shows.
+using OwnerTranslation = std::function<std::pair<uid_t, gid_t>(uid_t, gid_t)>;
 
 inline constexpr const char* kVolumeAnonymousLabel = "com.docker.volume.anonymous";
 
@@ -69,7 +75,10 @@ class VolumeService {
   Status unmount(const VolumeRecord& volume);
   // Docker's copy of the image's files at container_path (resolved in the root rootfs_dir_fd)
   // into the volume, when the volume is empty. A missing container_path copies nothing.
-  Status copy_up(const VolumeRecord& volume, int rootfs_dir_fd, const std::string& container_path);
+  // translate, when set, gives the owner a file of the root is stored with (a remapped
+  // container's root shows host ids; volumes hold the container's).
+  Status copy_up(const VolumeRecord& volume, int rootfs_dir_fd, const std::string& container_path,
+                 const OwnerTranslation& translate = {});
   // Bytes of the files in the volume (each inode once, not following symlinks or crossing mounts).
   Result<uint64_t> volume_size(const VolumeRecord& volume);
 

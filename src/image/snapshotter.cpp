@@ -15,6 +15,7 @@
 #include "base/syscalls.hpp"
 #include "image/copy_layers.hpp"
 #include "image/dir_tree.hpp"
+#include "image/idmapped_layers.hpp"
 #include "image/leftovers.hpp"
 #include "image/overlay_mount.hpp"
 #include "image/snapshot_layers.hpp"
@@ -184,6 +185,23 @@ Status Snapshotter::mount(const std::string& key, const std::string& target) con
   }
   auto spec = overlay_spec(layers_, chains, path(key), kind_);
   auto r = overlay_mount::mount(spec, target, fs::join(path(key), "l"));
+  if (!r) return fail(r.error().wrap("mount snapshot " + quote(key)));
+  return {};
+}
+
+Status Snapshotter::mount_idmapped(const std::string& key, const std::string& target, int userns_fd,
+                                   const std::string& clones_dir) const {
+  if (kind_ != SnapshotterKind::overlay)
+    return fail_msg("mount snapshot " + quote(key) + " with idmapped layers: the " +
+                    std::string(to_string(kind_)) + " snapshotter cannot");
+  auto chains = BERTH_TRY(layers(key));
+  if (chains.empty()) return mount(key, target);
+  auto spec = overlay_spec(layers_, chains, path(key), kind_);
+  auto clones = attach_idmapped_clones(spec.lowers, userns_fd, clones_dir);
+  if (!clones) return fail(clones.error().wrap("mount snapshot " + quote(key)));
+  spec.lowers = *clones;
+  auto r = overlay_mount::mount(spec, target, fs::join(path(key), "l"));
+  detach_clones(*clones);
   if (!r) return fail(r.error().wrap("mount snapshot " + quote(key)));
   return {};
 }

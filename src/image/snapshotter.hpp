@@ -39,6 +39,10 @@ class Snapshotter {
   // mount() uses fsopen/fsconfig "lowerdir+" per layer (kernel >= 6.8), else short symlinks.
   Result<std::vector<Mount>> mounts(const std::string& key, const std::string& target) const;
   Status mount(const std::string& key, const std::string& target) const;  // performs mounts()
+  // The same, with the layers idmapped through the user namespace userns_fd (kernel overlay only;
+  // the clones are attached under clones_dir while the overlay is made).
+  Status mount_idmapped(const std::string& key, const std::string& target, int userns_fd,
+                        const std::string& clones_dir) const;
   Status unmount(const std::string& target) const;
   Status remove(const std::string& key);  // never follows symlinks in the snapshot
   std::string upper_path(const std::string& key) const;

@@ -277,6 +277,10 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
 
   if (plan.new_user)
     BERTH_CHECK(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
+  // Written from here: once init is root of a user namespace, its /proc files are no longer its.
+  if (spec.process->oom_score_adj)
+    BERTH_CHECK(fs::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj",
+                               std::to_string(*spec.process->oom_score_adj)));
 
   BERTH_CHECK(send_go(parent_end, spec, bundle, plan, pid));
 

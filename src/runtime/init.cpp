@@ -56,10 +56,6 @@ Status join_session_keyring(const std::string& id) {
   return {};
 }
 
-Status set_oom_score_adj(int value) {
-  return fs::write_file("/proc/self/oom_score_adj", std::to_string(value));
-}
-
 Status enter_cgroup_namespace(const Channel& channel) {
   BERTH_TRY(channel.expect(Msg::cgroups_done));
   if (::unshare(CLONE_NEWCGROUP) < 0) return fail_sys("unshare cgroup namespace");
@@ -124,8 +120,6 @@ Result<ExecFifo> prepare(const InitContext& ctx, const nlohmann::json& go,
   }
   BERTH_CHECK(apply_sysctls(spec.linux.sysctl));
   if (mount_ns) BERTH_CHECK(finish_rootfs(rootfs));
-  if (ctx.process->process.oom_score_adj)
-    BERTH_CHECK(set_oom_score_adj(*ctx.process->process.oom_score_adj));
   if (ctx.console_socket >= 0)
     BERTH_CHECK(setup_console(ctx.console_socket, ctx.process->process.console_size, true));
   BERTH_CHECK(enter_cwd(ctx.process->process.cwd));

@@ -66,7 +66,7 @@ CreateRequest full_request() {
   bind.source = "/etc";
   bind.target = "/host-etc";
   bind.read_only = true;
-  bind.bind_options = BindOptions{"rslave", true, true, false, false};
+  bind.bind_options = BindOptions{"rslave", true, true, false, false, ""};
   MountSpec vol;
   vol.type = "volume";
   vol.source = "cache";

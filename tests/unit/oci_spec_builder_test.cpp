@@ -526,7 +526,7 @@ TEST_F(SpecBuilder, BindsVolumesAndTmpfs) {
   bind.source = host.path + "/data";
   bind.target = "/data/nested";
   bind.read_only = true;
-  bind.bind_options = BindOptions{"rslave", false, false, false, false};
+  bind.bind_options = BindOptions{"rslave", false, false, false, false, ""};
   host_.mounts = {tmpfs, bind};
 
   auto plan = plan_container_mounts(input_);

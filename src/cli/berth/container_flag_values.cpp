@@ -373,6 +373,10 @@ Result<engine::MountSpec> parse_mount_flag(const std::string& raw) {
       bind_opts = true;
       if (!m.bind_options) m.bind_options.emplace();
       m.bind_options->create_mountpoint = BERTH_TRY(bool_value(key, value, has_value));
+    } else if (key == "idmap") {
+      bind_opts = true;
+      if (!m.bind_options) m.bind_options.emplace();
+      m.bind_options->idmap = value;
     } else if (key == "volume-subpath" || key == "volume-nocopy" || key == "volume-label" ||
                key == "volume-driver" || key == "volume-opt") {
       volume_opts = true;

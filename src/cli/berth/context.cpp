@@ -18,6 +18,7 @@ Result<std::unique_ptr<Context>> Context::make(const GlobalOptions& options) {
   if (!options.exec_root.empty()) ctx->paths_.exec_root = options.exec_root;
   if (!options.config_dir.empty()) ctx->paths_.client_dir = options.config_dir;
   if (options.debug) ctx->daemon_.debug = true;
+  if (!options.userns_remap.empty()) ctx->daemon_.userns_remap = options.userns_remap;
 
   image::RegistryConfig& r = ctx->registry_;
   r.insecure_registries = ctx->daemon_.insecure_registries;
@@ -64,6 +65,7 @@ Result<engine::ContainerService*> Context::containers() {
   containers_ = std::make_unique<engine::ContainerService>(
       paths_, rootless_, *images, std::move(store),
       image::Snapshotter(paths_.data_root, kind, images->store().layers()), std::move(volumes));
+  containers_->set_userns_remap(daemon_.userns_remap);
   return containers_.get();
 }
 

@@ -20,6 +20,7 @@ struct GlobalOptions {
   std::string config_file;  // daemon.json
   std::vector<std::string> insecure_registries;
   bool debug = false;
+  std::string userns_remap;
 };
 
 // What every command works with: the resolved paths and configuration, and the services, opened

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
                  "registry (host:port or CIDR) reached over plain HTTP")
       ->allow_extra_args(false);
   app.add_flag("-D,--debug", global.debug, "debug output");
+  app.add_option("--userns-remap", global.userns_remap,
+                 "run containers' root as subordinate ids: default, USER[:GROUP] or UID[:GID]");
 
   cli::Action action;
   CLI::App* image = app.add_subcommand("image", "manage images");

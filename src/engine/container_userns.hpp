@@ -1,0 +1,32 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.hpp"
+#include "engine/container_config.hpp"
+#include "engine/userns_remap.hpp"
+
+// Which user namespace a container gets: decided at create from its --userns and the daemon's
+// userns-remap, then recorded with it, so that its layer, its /etc files and its volumes keep
+// the owners it was made with.
+namespace berth::engine {
+
+struct UsernsSettings {
+  std::string remap;  // daemon.json's "userns-remap" or --userns-remap; empty: off
+  bool rootless = false;
+};
+
+// nullopt: the container's root is the host's root (or, rootless, the user). taken: the maps of
+// the other containers, which --userns=auto keeps clear of.
+Result<std::optional<IdMap>> choose_id_map(const UsernsSettings& settings, const HostConfig& host,
+                                           const std::vector<IdMap>& taken);
+
+// The map a container's state records, under "IdMap"; nullopt when none.
+Result<std::optional<IdMap>> recorded_id_map(const nlohmann::json& state);
+void record_id_map(nlohmann::json& state, const IdMap& map);
+
+}  // namespace berth::engine
