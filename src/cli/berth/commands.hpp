@@ -32,6 +32,7 @@ void add_container_stats_command(CLI::App& top, CLI::App& container, Action& act
 void add_container_logs_command(CLI::App& top, CLI::App& container, Action& action);
 void add_system_df_commands(CLI::App& system, Action& action);
 void add_system_commands(CLI::App& top, CLI::App& system, Action& action);
+void add_system_check_command(CLI::App& system, Action& action);
 void add_volume_commands(CLI::App& top, Action& action);
 
 // A volume as `docker volume inspect` shows it.

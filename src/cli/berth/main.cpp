@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   cli::add_image_mount_commands(*image, action);
   cli::add_system_commands(app, *system, action);
   cli::add_system_df_commands(*system, action);
+  cli::add_system_check_command(*system, action);
   cli::add_container_run_commands(app, *container, action);
   cli::add_container_commands(app, *container, action);
   cli::add_container_list_command(app, *container, action);

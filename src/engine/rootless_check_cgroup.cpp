@@ -1,0 +1,96 @@
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "base/fs.hpp"
+#include "base/strings.hpp"
+#include "engine/rootless_check.hpp"
+#include "runtime/cgroups/path.hpp"
+
+namespace berth::engine {
+namespace {
+
+constexpr const char* kDelegateFix =
+    "sudo systemctl edit user@.service, add [Service] Delegate=yes, and log in again";
+
+std::string unified_fix() {
+  return std::string(
+             "boot with systemd.unified_cgroup_hierarchy=1 on the kernel command line "
+             "(GRUB_CMDLINE_LINUX in /etc/default/grub, then sudo update-grub), then ") +
+         kDelegateFix;
+}
+
+}  // namespace
+
+CheckResult cgroup_delegation(runtime::cgroups::Mode mode, const std::string& cgroup2_mount,
+                              const std::string& proc_self_cgroup) {
+  using runtime::cgroups::Mode;
+  CheckResult r{"cgroup delegation", false, "", ""};
+  if (mode == Mode::v1) {
+    r.detail = "cgroup v1 only: resource limits need cgroup v2 delegation";
+    r.fix = unified_fix();
+    return r;
+  }
+  if (mode == Mode::hybrid) {
+    r.detail = "hybrid cgroups (the controllers are on v1; " + cgroup2_mount +
+               " has none): resource limits need cgroup v2 delegation";
+    r.fix = unified_fix();
+    return r;
+  }
+  auto lines = runtime::cgroups::parse_proc_cgroup(proc_self_cgroup);
+  if (!lines) {
+    r.detail = "/proc/self/cgroup: " + lines.error().what();
+    return r;
+  }
+  auto v2 = std::find_if(lines->begin(), lines->end(),
+                         [](const auto& l) { return l.hierarchy == 0 && l.controllers.empty(); });
+  if (v2 == lines->end()) {
+    r.detail = "/proc/self/cgroup names no cgroup v2 path";
+    return r;
+  }
+  const std::string dir = cgroup2_mount + (v2->path == "/" ? "" : v2->path);
+  for (const char* file : {"", "/cgroup.procs", "/cgroup.subtree_control"}) {
+    std::string path = dir + file;
+    if (::access(path.c_str(), W_OK) < 0) {
+      r.detail =
+          "own cgroup " + dir + " is not delegated to this user (" + path + " is not writable)";
+      r.fix = std::string(kDelegateFix) +
+              "; run berth inside the delegated tree (a login "
+              "session, or systemd-run --user --scope berth ...)";
+      return r;
+    }
+  }
+  auto text = fs::read_file(dir + "/cgroup.controllers");
+  if (!text) {
+    r.detail = text.error().what();
+    return r;
+  }
+  std::string line = text->substr(0, text->find('\n'));
+  auto have = split(line, ' ');
+  std::vector<std::string> missing;
+  for (const char* want : {"memory", "pids", "cpu"})
+    if (std::find(have.begin(), have.end(), want) == have.end()) missing.push_back(want);
+  if (!missing.empty()) {
+    r.detail = "own cgroup " + dir + " lacks the controllers " + join(missing, ", ") +
+               " (it has: " + (line.empty() ? "none" : line) + ")";
+    r.fix =
+        "sudo systemctl edit user@.service, add [Service] Delegate=memory pids cpu, and log "
+        "in again";
+    return r;
+  }
+  r.ok = true;
+  r.detail = "own cgroup " + dir + " is delegated with " + line;
+  return r;
+}
+
+CheckResult check_cgroup_delegation() {
+  auto mode = runtime::cgroups::detect_mode();
+  if (!mode) return {"cgroup delegation", false, mode.error().what(), unified_fix()};
+  const std::string mount =
+      *mode == runtime::cgroups::Mode::hybrid ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+  auto text = fs::read_file("/proc/self/cgroup");
+  if (!text) return {"cgroup delegation", false, text.error().what(), ""};
+  return cgroup_delegation(*mode, mount, *text);
+}
+
+}  // namespace berth::engine
