@@ -137,14 +137,16 @@ Status archive_path(int root_fd, const std::string& container_path, int out_fd,
                                      : BERTH_TRY(followed_if_asserted(root_fd, given));
   auto found = BERTH_TRY(locate(root_fd, abs));
   auto writer = BERTH_TRY(TreeTarWriter::open(out_fd));
+  TreeWalk walk;
+  walk.owner = opts.owner;
   if (contents) {
     if (!S_ISDIR(found.st.st_mode)) return fail(sys_error(ENOTDIR, "archive " + quote(given)));
-    BERTH_CHECK(writer.add(found.parent.get(), found.name, "."));
+    BERTH_CHECK(writer.add(found.parent.get(), found.name, ".", walk));
   } else {
     std::string name = !opts.name.empty() ? opts.name
                        : opts.follow_link ? copy_paths::base(abs)
                                           : copy_paths::base(given);
-    BERTH_CHECK(writer.add(found.parent.get(), found.name, name));
+    BERTH_CHECK(writer.add(found.parent.get(), found.name, name, walk));
   }
   return writer.close();
 }
@@ -164,13 +166,14 @@ Status extract_to_path(int root_fd, const std::string& container_dest, int tar_f
   return extract_beneath(dest->get(), tar_fd, opts);
 }
 
-Status export_rootfs(int root_fd, int out_fd) {
+Status export_rootfs(int root_fd, int out_fd, const OwnerTranslation& owner) {
   struct stat st;
   if (::fstat(root_fd, &st) < 0) return fail_sys("stat the container's root");
   TreeWalk walk;
   walk.one_file_system = true;
   walk.top_dev = st.st_dev;
   walk.skip_contents = {"proc", "sys"};
+  walk.owner = owner;
   auto writer = BERTH_TRY(TreeTarWriter::open(out_fd));
   BERTH_CHECK(writer.add_contents(root_fd, "", walk));
   return writer.close();

@@ -9,6 +9,7 @@
 
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/owner_translation.hpp"
 
 // docker cp and docker export on a container root given as an open directory fd (/proc/PID/root
 // of a running container, the mounted rootfs of a stopped one). Every path under that root is
@@ -44,6 +45,7 @@ Result<std::string> resolve_in_root(int root_fd, const std::string& container_pa
 struct ArchiveOptions {
   bool follow_link = false;  // docker cp -L: a final symlink is replaced by what it points to
   std::string name;          // the top entry's name instead of the path's basename
+  OwnerTranslation owner;    // owners as the tar gives them, from those the root shows
 };
 
 // A tar of container_path written to out_fd, as `docker cp CONTAINER:SRC -` gives it: a file is
@@ -66,6 +68,7 @@ struct ExtractOptions {
   // too), as docker cp renames a copied file or directory on its way.
   std::string rebase_from;
   std::string rebase_to;
+  OwnerTranslation owner;  // with copy_uid_gid: the owner the root shows for the tar's
 };
 
 // `docker cp - CONTAINER:DEST`: reads a tar (plain or compressed) from tar_fd and creates its
@@ -78,6 +81,6 @@ Status extract_to_path(int root_fd, const std::string& container_dest, int tar_f
 // `docker export`: the whole tree under root_fd as a tar, without a top entry. /proc and /sys are
 // written as directories without their content; directories on another filesystem than the root
 // (mount points) likewise.
-Status export_rootfs(int root_fd, int out_fd);
+Status export_rootfs(int root_fd, int out_fd, const OwnerTranslation& owner = {});
 
 }  // namespace berth::engine

@@ -132,6 +132,11 @@ Result<std::optional<IdMap>> ContainerService::choose_id_map_locked(const HostCo
   return choose_id_map(userns_, host, taken);
 }
 
+Result<std::optional<IdMap>> ContainerService::id_map_of(std::string_view id_or_name) {
+  ContainerRecord r = BERTH_TRY(get(id_or_name));
+  return recorded_id_map(r.state);
+}
+
 Result<ContainerRecord> ContainerService::get(std::string_view id_or_name) {
   ContainerRecord r = BERTH_TRY(reconcile(BERTH_TRY(store_.get(id_or_name))));
   if (r.id.empty()) return fail_msg("No such container: " + std::string(id_or_name));

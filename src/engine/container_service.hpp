@@ -81,6 +81,8 @@ class ContainerService {
   // The container's root directory: /proc/<pid>/root while it runs, else its snapshot mounted in
   // this process's private mount namespace (cp, export).
   Result<unique_fd> open_root(std::string_view id_or_name);
+  // The container's own user namespace map; nullopt when it has none.
+  Result<std::optional<IdMap>> id_map_of(std::string_view id_or_name);
 
   // What the monitor's exit command runs (and reconciliation, when the monitor is gone): records
   // how the container ended, removes its run state, and removes it entirely with --rm.

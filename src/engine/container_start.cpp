@@ -42,15 +42,6 @@ Status configure_log(monitor::MonitorConfig& m, const HostConfig& host, const Co
   return {};
 }
 
-// A remapped container's root shows the host ids it runs as; its volumes hold container ids.
-OwnerTranslation container_owner_translation(const std::optional<IdMap>& map) {
-  if (!map) return {};
-  return [map = *map](uid_t uid, gid_t gid) {
-    return std::pair{static_cast<uid_t>(container_id_of(map.uids, uid).value_or(uid)),
-                     static_cast<gid_t>(container_id_of(map.gids, gid).value_or(gid))};
-  };
-}
-
 // The runtime mounts the root and the binds from inside the container's user namespace, whose
 // root is a subordinate id: every folder on the way must let others pass (0711: pass, not list).
 Status open_way_for_mapped_root(const std::string& base, const std::string& dir) {
@@ -140,7 +131,7 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
     for (const auto& dir : plan.create_dirs) BERTH_CHECK(fs::mkdir_p(dir, 0755));
     in.volume_mounts =
         BERTH_TRY(mount_volumes(volumes_, record.state.value("Mounts", nlohmann::json::array()),
-                                plan.volumes, p.rootfs, container_owner_translation(map)));
+                                plan.volumes, p.rootfs, host_to_container_owner(map)));
     nlohmann::json spec = BERTH_TRY(build_oci_spec(in));
     BERTH_CHECK(fs::write_file_atomic(p.run_dir + "/config.json", spec.dump(), 0600));
     return launch_monitor(p.run_dir, m);

@@ -170,6 +170,11 @@ Status Extractor::clear_way(int dir_fd, const std::string& name, const std::stri
 }
 
 Status Extractor::own(const image::EntryRef& ref, const image::EntryMetadata& meta) {
+  if (opts_.copy_uid_gid && opts_.owner) {
+    image::EntryMetadata mapped = meta;
+    std::tie(mapped.uid, mapped.gid) = opts_.owner(meta.uid, meta.gid);
+    return image::apply_ownership(ref, mapped);
+  }
   if (opts_.copy_uid_gid) return image::apply_ownership(ref, meta);
   struct stat st;
   int r = ref.fd >= 0 ? ::fstat(ref.fd, &st)

@@ -102,6 +102,7 @@ Status TreeTarWriter::add(int parent_fd, const std::string& name, const std::str
 
   EntryPtr e(archive_entry_new());
   if (!e) return fail_msg("write archive: out of memory");
+  if (walk.owner) std::tie(st.st_uid, st.st_gid) = walk.owner(st.st_uid, st.st_gid);
   archive_entry_copy_stat(e.get(), &st);
   archive_entry_unset_atime(e.get());
   archive_entry_unset_ctime(e.get());

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/error.hpp"
+#include "engine/owner_translation.hpp"
 #include "image/archive_io.hpp"
 
 namespace berth::engine {
@@ -17,6 +18,7 @@ struct TreeWalk {
   bool one_file_system = false;  // stop at directories on another device than top_dev
   dev_t top_dev = 0;
   std::set<std::string> skip_contents;  // tar names (without a trailing slash)
+  OwnerTranslation owner;               // the owner written for the one found
 };
 
 // Writes directory trees to a tar as they are on disk: each object is opened by one name in its

@@ -13,13 +13,11 @@
 #include "base/error.hpp"
 #include "base/sqlite.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/owner_translation.hpp"
 
 // Named volumes of the `local` driver, as Docker keeps them: a record in <data>/berth.db and a
 // folder <data>/volumes/<name>/_data that containers mount.
 namespace berth::engine {
-
-// The owner (uid, gid) a copied file gets, from the owner its source shows.
-using OwnerTranslation = std::function<std::pair<uid_t, gid_t>(uid_t, gid_t)>;
 
 inline constexpr const char* kVolumeAnonymousLabel = "com.docker.volume.anonymous";
 

@@ -223,3 +223,24 @@ host_uid_of_pid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
   [[ "$(echo $map)" == "0 $start 65536" ]]
   ! id berthremap >/dev/null 2>&1
 }
+
+@test "remap: cp and export speak the container's ids, both ways" {
+  remapped run -d --name box bb sleep 1000
+  run bash -c "\"$BERTH\" $(berth_flags) cp box:/home/user - | tar -tv --numeric-owner"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *" 1000/1000 "* ]]
+  echo hi >"$TDIR/f"
+  chown 7:7 "$TDIR/f"
+  berth cp -a "$TDIR/f" box:/tmp/f
+  run berth exec box stat -c %u:%g /tmp/f
+  [ "$output" == 7:7 ]
+  berth cp "$TDIR/f" box:/tmp/g
+  run berth exec box stat -c %u:%g /tmp/g
+  [ "$output" == 0:0 ]
+  berth stop -t 1 box
+  run bash -c "\"$BERTH\" $(berth_flags) export box | tar -tv --numeric-owner"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *" 1000/1000 "*"home/user"* ]]
+  [[ "$output" == *" 7/7 "*"tmp/f"* ]]
+  [[ "$output" != *"$IT_SUBID_START"* ]]
+}

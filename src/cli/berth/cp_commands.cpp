@@ -46,6 +46,7 @@ Result<int> cp_stdin_to_container(Context& ctx, const ContainerRootOpener& open_
   unique_fd in = BERTH_TRY(dup_std(STDIN_FILENO, "stdin"));
   opts.uid = root.uid;
   opts.gid = root.gid;
+  opts.owner = root.to_host;
   auto status = engine::extract_to_path(root.fd.get(), path, in.get(), opts);
   if (!status) return fail(named(status.error(), dst.container));
   return 0;
@@ -57,6 +58,7 @@ Result<int> cp_container_to_stdout(Context& ctx, const ContainerRootOpener& open
   unique_fd out = BERTH_TRY(dup_std(STDOUT_FILENO, "stdout"));
   engine::ArchiveOptions opts;
   opts.follow_link = follow_link;
+  opts.owner = root.to_container;
   auto status = engine::archive_path(root.fd.get(), src.path, out.get(), opts);
   if (!status) return fail(named(status.error(), src.container));
   return 0;
@@ -84,6 +86,7 @@ Result<int> run_cp(Context& ctx, const ContainerRootOpener& open_root, const CpF
   ContainerRoot root = BERTH_TRY(open_root(ctx, dst.container));
   opts.uid = root.uid;
   opts.gid = root.gid;
+  opts.owner = root.to_host;
   auto status =
       engine::copy_host_to_container(src.path, f.follow_link, root.fd.get(), dst.path, opts);
   if (!status) return fail(named(status.error(), dst.container));
@@ -103,7 +106,7 @@ Result<int> run_export(Context& ctx, const ContainerRootOpener& open_root, const
       return fail_msg("cowardly refusing to save to a terminal. Use the -o flag or redirect");
     ContainerRoot root = BERTH_TRY(open_root(ctx, f.container));
     unique_fd out = BERTH_TRY(dup_std(STDOUT_FILENO, "stdout"));
-    BERTH_CHECK(engine::export_rootfs(root.fd.get(), out.get()));
+    BERTH_CHECK(engine::export_rootfs(root.fd.get(), out.get(), root.to_container));
     return 0;
   }
   ContainerRoot root = BERTH_TRY(open_root(ctx, f.container));

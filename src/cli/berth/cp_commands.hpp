@@ -21,6 +21,9 @@ struct ContainerRoot {
   unique_fd fd;
   uid_t uid = 0;
   gid_t gid = 0;
+  // Owners under the root as the container's ids, and back (a remapped container's root shows
+  // the host ids it runs as).
+  engine::OwnerTranslation to_container, to_host;
 };
 // Given by the code that knows containers.
 using ContainerRootOpener =

@@ -50,7 +50,16 @@ int main(int argc, char** argv) {
       app, container, action,
       [](cli::Context& ctx, const std::string& name) -> Result<cli::ContainerRoot> {
         engine::ContainerService* containers = BERTH_TRY(ctx.containers());
-        return cli::ContainerRoot{BERTH_TRY(containers->open_root(name)), 0, 0};
+        auto map = BERTH_TRY(containers->id_map_of(name));
+        cli::ContainerRoot root;
+        root.fd = BERTH_TRY(containers->open_root(name));
+        if (map) {
+          root.uid = map->root_uid();
+          root.gid = map->root_gid();
+          root.to_container = engine::host_to_container_owner(map);
+          root.to_host = engine::container_to_host_owner(map);
+        }
+        return root;
       });
   cli::add_volume_commands(app, action);
 
