@@ -46,6 +46,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the tree from the import below
 from container_run import APPLETS, pct, remove_empty_cgroups  # noqa: E402
 
 IMAGE = "bench-remap:latest"
