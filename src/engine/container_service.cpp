@@ -14,6 +14,7 @@
 #include "engine/container_state.hpp"
 #include "engine/etc_files.hpp"
 #include "engine/oci_spec_builder.hpp"
+#include "engine/spec_resources.hpp"
 #include "engine/volume_mounts.hpp"
 #include "image/dir_tree.hpp"
 
@@ -70,6 +71,8 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   probe.image = image_config;
   probe.container_id = id;
   MountPlan plan = BERTH_TRY(plan_container_mounts(probe));
+  // Limits that cannot be applied are refused now, as berth's own error (exit 125).
+  (void)BERTH_TRY(container_resources(request.host_config, {rootless_, false}));
 
   ContainerRecord record;
   record.id = id;

@@ -12,6 +12,7 @@
 #include "engine/container_state.hpp"
 #include "engine/monitor_launch.hpp"
 #include "engine/oci_spec_builder.hpp"
+#include "engine/paths.hpp"
 #include "engine/private_mount_namespace.hpp"
 #include "engine/spec_mount_idmaps.hpp"
 #include "engine/volume_mounts.hpp"
@@ -103,6 +104,7 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
   in.hostname_path = p.hostname_path;
   in.resolv_conf_path = p.resolv_conf_path;
   in.rootless = rootless_;
+  in.in_user_namespace = rootless_ && in_user_namespace();
   auto map = BERTH_TRY(recorded_id_map(record.state));
   if (map) {
     in.uid_mappings = map->uids;

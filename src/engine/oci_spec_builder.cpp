@@ -183,7 +183,7 @@ Result<MountPlan> plan_container_mounts(const SpecInput& input) {
 Result<json> build_oci_spec(const SpecInput& in) {
   auto [config, host] = BERTH_TRY(merged_config(in));
 
-  bool user_ns = in.rootless || !in.uid_mappings.empty();
+  bool user_ns = !in.uid_mappings.empty() || (in.rootless && !in.in_user_namespace);
   auto uid_maps = in.uid_mappings;
   auto gid_maps = in.gid_mappings;
   if (user_ns && uid_maps.empty()) uid_maps = {{0, ::getuid(), 1}};
@@ -262,7 +262,8 @@ Result<json> build_oci_spec(const SpecInput& in) {
   if (!in.rootless || in.cgroups_delegated) resources["devices"] = devices.rules;
   if (!resources.empty()) linux_section["resources"] = resources;
   if (!in.cgroups_path.empty()) linux_section["cgroupsPath"] = in.cgroups_path;
-  auto sysctls = BERTH_TRY(container_sysctls(host.sysctls, {ns.network, ns.ipc, ns.uts, user_ns}));
+  auto sysctls = BERTH_TRY(container_sysctls(
+      host.sysctls, {ns.network, ns.ipc, ns.uts, user_ns || in.in_user_namespace}));
   if (!sysctls.empty()) linux_section["sysctl"] = sysctls;
   auto seccomp = BERTH_TRY(seccomp_section(security, host.privileged, caps));
   if (!seccomp.is_null()) linux_section["seccomp"] = seccomp;

@@ -34,6 +34,9 @@ struct SpecInput {
   std::string init_path;     // the host's berth-init, bound at /sbin/docker-init for --init
   std::string cgroups_path;  // linux.cgroupsPath
   bool rootless = false;
+  // Rootless berth inside the user's namespace (engine/rootless_namespace.hpp), whose map the
+  // container shares unless it has mappings of its own.
+  bool in_user_namespace = false;
   bool cgroups_delegated = false;  // rootless: limits may be applied
   // A user namespace with these mappings when set. Rootless without them: the caller's uid and
   // gid as root, one id each.

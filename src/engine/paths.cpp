@@ -5,6 +5,9 @@
 
 #include <cstdlib>
 
+#include <sstream>
+#include "base/fs.hpp"
+
 namespace berth::engine {
 namespace {
 
@@ -27,8 +30,18 @@ std::string xdg(const char* name, const char* fallback_under_home) {
 
 }  // namespace
 
+bool in_user_namespace() {
+  // The host's namespace maps every id to itself: "0 0 4294967295".
+  auto map = fs::read_file("/proc/self/uid_map");
+  if (!map) return false;
+  std::istringstream in(*map);
+  std::string inside, outside, count, more;
+  in >> inside >> outside >> count;
+  return !(inside == "0" && outside == "0" && count == "4294967295" && !(in >> more));
+}
+
 bool running_rootless() {
-  return ::geteuid() != 0;
+  return ::geteuid() != 0 || in_user_namespace();
 }
 
 Paths default_paths(bool rootless) {

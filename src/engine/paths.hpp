@@ -13,7 +13,11 @@ struct Paths {
   std::string client_dir;   // config.json with registry credentials (Docker's --config)
 };
 
+// Not root of the host: an unprivileged user, or root of a user namespace (where rootless berth
+// runs, and the monitor's cleanup command after it).
 bool running_rootless();
+// Whether this process is in a user namespace other than the host's.
+bool in_user_namespace();
 Paths default_paths(bool rootless);
 
 }  // namespace berth::engine

@@ -44,7 +44,8 @@ Result<engine::ImageService*> Context::images() {
   BERTH_CHECK(fs::mkdir_p(paths_.data_root, 0700));
   image::StoreOptions options;
   options.rootless = rootless_;
-  if (rootless_) options.in_user_namespace = BERTH_TRY(engine::enter_rootless_user_namespace());
+  if (rootless_)
+    options.in_user_namespace = BERTH_TRY(engine::enter_rootless_user_namespace(paths_.exec_root));
   auto store = BERTH_TRY(image::ImageStore::open(paths_.data_root, options));
   images_ = std::make_unique<engine::ImageService>(
       std::make_unique<image::ImageStore>(std::move(store)), registry_);

@@ -1,3 +1,4 @@
+// berth-monitor --hold-user-namespace: keeps rootless berth's user namespace open.
 // berth-monitor RUN_DIR: supervises the container that RUN_DIR/monitor.json describes. The engine
 // starts it with /dev/null on fds 0-2 and the write end of a pipe on fd 3, on which it reports one
 // JSON line: {"pid": "N"} once the container runs (or is created, for a client that attaches
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,10 @@
 
 int main(int argc, char** argv) {
   using namespace berth;
+  // Rootless berth's user namespace lives as long as this does (engine/rootless_namespace.cpp).
+  if (argc == 2 && std::string_view(argv[1]) == "--hold-user-namespace") {
+    for (;;) ::pause();
+  }
   if (argc != 2) {
     std::fprintf(stderr, "usage: berth-monitor RUN_DIR\n");
     return 2;

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# Rootless berth: an ordinary user (made for this file, with a subordinate range) imports an image
+# and runs containers with no sudo; state in the user's XDG folders; the container's root is the
+# user on the host, and what it writes into the user's folders stays the user's.
+
+load helpers
+load peers
+load registry
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+  it_setup_file rootless
+  make_peer_rootfs_tar "$IT_TMP/rootfs.tar"
+  chmod 0644 "$IT_TMP/rootfs.tar"
+}
+
+teardown_file() {
+  it_teardown_file
+}
+
+setup() {
+  it_setup
+  user_berth import --change 'CMD ["sh"]' "$IT_TMP/rootfs.tar" bb:latest >/dev/null
+}
+
+teardown() {
+  local c
+  for c in $(user_berth ps -aq 2>/dev/null); do user_berth rm -f -v "$c" >/dev/null 2>&1 || true; done
+  pkill_user_procs
+  rm -rf "$IT_HOME/.local" "$IT_XDG/berth"
+  it_teardown
+}
+
+user_berth() {
+  as_user "$BERTH" "$@"
+}
+
+@test "rootless: run --rm, and the container's root is the user on the host" {
+  run user_berth run --rm bb sh -c 'id -u; cat /proc/self/uid_map'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" == 0 ]
+  [[ "$(echo ${lines[1]})" == "0 $IT_UID 1" ]]
+  [[ "$(echo ${lines[2]})" == "1 $IT_SUBID_START 65536" ]]
+  run user_berth ps -aq
+  [ -z "$output" ]
+}
+
+@test "rootless: run -d, exec, logs, stop, rm; host ps shows the container as the user" {
+  run user_berth run -d --name svc bb sh -c 'echo hello; exec sleep 1000'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  pid=$(user_berth inspect -f '{{.State.Pid}}' svc)
+  [ "$(ps -o uid= -p "$pid" | tr -d ' ')" -eq "$IT_UID" ]
+  run user_berth exec svc ps -o pid,comm
+  [[ "$output" == *"1 sleep"* ]]
+  run user_berth logs svc
+  [ "$output" == hello ]
+  run user_berth ps --format '{{.Names}} {{.State}}'
+  [ "$output" == "svc running" ]
+  run user_berth stop -t 1 svc
+  [ "$status" -eq 0 ]
+  run user_berth inspect -f '{{.State.Status}}' svc
+  [ "$output" == exited ]
+  run user_berth rm svc
+  [ "$status" -eq 0 ]
+  [ -z "$(user_berth ps -aq)" ]
+  # The state is the user's.
+  [ "$(stat -c %u "$IT_HOME/.local/share/berth")" -eq "$IT_UID" ]
+  [ "$(stat -c %u "$IT_XDG/berth")" -eq "$IT_UID" ]
+}
+
+@test "rootless: a folder of the user's is written as the user, plain -v and match-user" {
+  share=$TDIR/share
+  mkdir "$share"
+  chown "$IT_UID:$IT_GID" "$share"
+  run user_berth run --rm -v "$share:/s" bb sh -c 'touch /s/plain && stat -c %u /s'
+  [ "$status" -eq 0 ]
+  [ "$output" == 0 ]
+  [ "$(stat -c %u "$share/plain")" -eq "$IT_UID" ]
+  run user_berth run --rm -v "$share:/s:match-user" bb touch /s/matched
+  [ "$status" -eq 0 ]
+  [ "$(stat -c %u:%g "$share/matched")" == "$IT_UID:$IT_GID" ]
+}
+
+@test "rootless: resource limits without a delegated cgroup are refused, and say why" {
+  is_cgroup_v2 && skip "this machine has cgroup v2: delegation decides"
+  run user_berth run --rm --memory 64m bb true
+  echo "$output"
+  [ "$status" -eq 125 ]
+  [[ "$output" == *"--memory"* && "$output" == *deleg* ]]
+}
