@@ -5,6 +5,7 @@
 #include "cli/berth/commands.hpp"
 #include "cli/berth/go_template.hpp"
 #include "engine/container_state.hpp"
+#include "engine/idmap_probe.hpp"
 #include "image/platform.hpp"
 #include "image/snapshotter.hpp"
 
@@ -15,6 +16,13 @@ using json = nlohmann::json;
 
 constexpr const char* kVersion = "0.1.0";
 
+// How containers with a user namespace of their own see the image layers.
+std::string layer_sharing(Context& ctx) {
+  if (ctx.rootless()) return "user namespace (the layers hold the user namespace's ids)";
+  if (engine::can_idmap(ctx.paths().data_root)) return "idmapped mounts";
+  return "chowned copies per id map (the kernel cannot idmap the data root's filesystem)";
+}
+
 Result<json> info_json(Context& ctx) {
   engine::ImageService* images = BERTH_TRY(ctx.images());
   auto list = BERTH_TRY(images->store().list());
@@ -24,6 +32,7 @@ Result<json> info_json(Context& ctx) {
   ::uname(&u);
   json security = json::array({"name=seccomp,profile=builtin"});
   if (ctx.rootless()) security.push_back("name=rootless");
+  if (!ctx.daemon_config().userns_remap.empty()) security.push_back("name=userns");
   engine::ContainerService* containers = BERTH_TRY(ctx.containers());
   size_t running = 0, paused = 0, stopped = 0;
   auto all = BERTH_TRY(containers->list());
@@ -54,6 +63,7 @@ Result<json> info_json(Context& ctx) {
               {"InsecureRegistries", ctx.registry_config().insecure_registries},
               {"SecurityOptions", security},
               {"UsernsRemap", ctx.daemon_config().userns_remap},
+              {"LayerSharing", layer_sharing(ctx)},
               {"Debug", ctx.daemon_config().debug}};
 }
 
@@ -71,6 +81,9 @@ Result<int> run_info(Context& ctx, const std::string& format) {
   std::printf("Storage Driver: %s\n", info["Driver"].get<std::string>().c_str());
   std::printf("Images: %zu\n", info["Images"].get<size_t>());
   std::printf("Rootless: %s\n", ctx.rootless() ? "true" : "false");
+  if (!ctx.daemon_config().userns_remap.empty())
+    std::printf("Userns Remap: %s\n", ctx.daemon_config().userns_remap.c_str());
+  std::printf("Layer Sharing: %s\n", info["LayerSharing"].get<std::string>().c_str());
   std::printf("Security Options:\n");
   for (const auto& s : info["SecurityOptions"]) std::printf(" %s\n", s.get<std::string>().c_str());
   std::printf("Kernel Version: %s\n", info["KernelVersion"].get<std::string>().c_str());
