@@ -74,6 +74,15 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   // Limits that cannot be applied are refused now, as berth's own error (exit 125).
   (void)BERTH_TRY(container_resources(request.host_config, {rootless_, false}));
 
+  // Held from choosing an --userns=auto range until the record that claims it is stored.
+  std::optional<ContainerLock> userns_lock;
+  if (request.host_config.userns_mode.starts_with("auto"))
+    userns_lock = BERTH_TRY(ContainerLock::acquire(fs::join(paths_.data_root, "userns")));
+  auto map = BERTH_TRY(choose_id_map_locked(request.host_config));
+  // keep-id: the container runs as the user's own ids unless told otherwise, as Podman's does.
+  if (request.config.user.empty() && request.host_config.userns_mode.starts_with("keep-id"))
+    request.config.user = BERTH_TRY(keep_id_user(request.host_config));
+
   ContainerRecord record;
   record.id = id;
   record.name = request.name;
@@ -83,12 +92,7 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   record.config = to_json(request.config);
   record.host_config = to_json(request.host_config);
   record.state = created_state();
-  // Held from choosing an --userns=auto range until the record that claims it is stored.
-  std::optional<ContainerLock> userns_lock;
-  if (request.host_config.userns_mode.starts_with("auto"))
-    userns_lock = BERTH_TRY(ContainerLock::acquire(fs::join(paths_.data_root, "userns")));
-  if (auto map = BERTH_TRY(choose_id_map_locked(request.host_config)))
-    record_id_map(record.state, *map);
+  if (map) record_id_map(record.state, *map);
   record.state["Mounts"] = BERTH_TRY(create_volumes(volumes_, plan));
   ContainerRecord for_cleanup;  // what a failed create leaves to undo
   for_cleanup.id = id;

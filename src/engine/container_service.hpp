@@ -97,6 +97,9 @@ class ContainerService {
   // The container's root mounted at paths_of(id).rootfs in this process's private mount
   // namespace, its layers idmapped when the container has a map of its own.
   Status mount_root(const ContainerRecord& record, const std::optional<IdMap>& map);
+  // Whether layers and volumes reach remapped containers through idmapped mounts (rootful, on a
+  // filesystem the kernel idmaps); else through copies owned by the map's ids.
+  bool idmaps_data_root() const;
   Status finish(const std::string& id);
   Status remove_files(const ContainerRecord& record);
   bool monitor_alive(const ContainerRecord& record) const;
@@ -110,6 +113,7 @@ class ContainerService {
   image::Snapshotter snapshotter_;
   VolumeService volumes_;
   UsernsSettings userns_;
+  mutable std::optional<bool> idmaps_data_root_;
 };
 
 }  // namespace berth::engine

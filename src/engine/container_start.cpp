@@ -10,12 +10,15 @@
 #include "engine/container_lock.hpp"
 #include "engine/container_service.hpp"
 #include "engine/container_state.hpp"
+#include "engine/idmap_probe.hpp"
 #include "engine/monitor_launch.hpp"
 #include "engine/oci_spec_builder.hpp"
 #include "engine/paths.hpp"
 #include "engine/private_mount_namespace.hpp"
 #include "engine/spec_mount_idmaps.hpp"
 #include "engine/volume_mounts.hpp"
+#include "image/digest.hpp"
+#include "image/mapped_layers.hpp"
 #include "monitor/json_file_log.hpp"
 #include "runtime/idmapped_mounts.hpp"
 
@@ -129,9 +132,11 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
     BERTH_CHECK(mount_root(record, map));
     MountPlan plan = BERTH_TRY(plan_container_mounts(in));
     for (const auto& dir : plan.create_dirs) BERTH_CHECK(fs::mkdir_p(dir, 0755));
-    in.volume_mounts =
-        BERTH_TRY(mount_volumes(volumes_, record.state.value("Mounts", nlohmann::json::array()),
-                                plan.volumes, p.rootfs, host_to_container_owner(map)));
+    // Volumes hold container ids, mounted idmapped; where the kernel cannot, the host ids.
+    in.idmap_volumes = idmaps_data_root();
+    in.volume_mounts = BERTH_TRY(mount_volumes(
+        volumes_, record.state.value("Mounts", nlohmann::json::array()), plan.volumes, p.rootfs,
+        in.idmap_volumes ? host_to_container_owner(map) : OwnerTranslation{}));
     nlohmann::json spec = BERTH_TRY(build_oci_spec(in));
     BERTH_CHECK(fs::write_file_atomic(p.run_dir + "/config.json", spec.dump(), 0600));
     return launch_monitor(p.run_dir, m);
@@ -173,13 +178,29 @@ Result<unique_fd> ContainerService::open_root(std::string_view id_or_name) {
   return sys::open(p.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+bool ContainerService::idmaps_data_root() const {
+  if (!idmaps_data_root_) idmaps_data_root_ = !rootless_ && can_idmap(paths_.data_root);
+  return *idmaps_data_root_;
+}
+
 Status ContainerService::mount_root(const ContainerRecord& record,
                                     const std::optional<IdMap>& map) {
   ContainerPaths p = paths_of(record.id);
   BERTH_CHECK(enter_private_mount_namespace());
   if (!map) return snapshotter_.mount(record.id, p.rootfs);
-  auto userns = BERTH_TRY(runtime::make_userns(map->uids, map->gids));
-  return snapshotter_.mount_idmapped(record.id, p.rootfs, userns.get(), p.run_dir + "/layers");
+  if (idmaps_data_root()) {
+    auto userns = BERTH_TRY(runtime::make_userns(map->uids, map->gids));
+    return snapshotter_.mount_idmapped(record.id, p.rootfs, userns.get(), p.run_dir + "/layers");
+  }
+  // Rootless (no idmapped mounts of host filesystems for users), or a filesystem the kernel cannot
+  // idmap: copies of the layers owned as the map says, made once per map.
+  image::MappedLayers copies(paths_.data_root, images_.store().layers());
+  std::string key = "map-" + image::sha256_of(map->to_json().dump()).hex.substr(0, 16);
+  auto to_host = container_to_host_owner(map);
+  std::vector<std::string> lowers;
+  for (const auto& chain : BERTH_TRY(snapshotter_.layers(record.id)))
+    lowers.push_back(BERTH_TRY(copies.diff_path(chain, key, to_host)));
+  return snapshotter_.mount_with_lowers(record.id, p.rootfs, lowers);
 }
 
 }  // namespace berth::engine

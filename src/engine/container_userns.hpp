@@ -25,6 +25,9 @@ struct UsernsSettings {
 Result<std::optional<IdMap>> choose_id_map(const UsernsSettings& settings, const HostConfig& host,
                                            const std::vector<IdMap>& taken);
 
+// "UID:GID" that a --userns=keep-id container runs as: keep-id's uid and gid, else the user's.
+Result<std::string> keep_id_user(const HostConfig& host);
+
 // The map a container's state records, under "IdMap"; nullopt when none.
 Result<std::optional<IdMap>> recorded_id_map(const nlohmann::json& state);
 void record_id_map(nlohmann::json& state, const IdMap& map);

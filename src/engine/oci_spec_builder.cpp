@@ -231,7 +231,7 @@ Result<json> build_oci_spec(const SpecInput& in) {
   user_mounts.insert(user_mounts.end(), devices.binds.begin(), devices.binds.end());
   for (auto& v : BERTH_TRY(resolved_volumes(plan, in.volume_mounts))) {
     // A volume holds container ids on disk, whatever map the container that uses it has.
-    if (!in.rootless && user_ns) v.idmap = "idmap";
+    if (in.idmap_volumes && user_ns) v.idmap = "idmap";
     user_mounts.push_back(std::move(v));
   }
   BERTH_CHECK(resolve_mount_idmaps(

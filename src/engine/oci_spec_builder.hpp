@@ -37,6 +37,7 @@ struct SpecInput {
   // Rootless berth inside the user's namespace (engine/rootless_namespace.hpp), whose map the
   // container shares unless it has mappings of its own.
   bool in_user_namespace = false;
+  bool idmap_volumes = false;      // volumes hold container ids: mount them idmapped
   bool cgroups_delegated = false;  // rootless: limits may be applied
   // A user namespace with these mappings when set. Rootless without them: the caller's uid and
   // gid as root, one id each.

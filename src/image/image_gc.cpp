@@ -5,6 +5,7 @@
 #include "image/image_db.hpp"
 #include "image/image_store.hpp"
 #include "image/leftovers.hpp"
+#include "image/mapped_layers.hpp"
 #include "image/snapshot_layers.hpp"
 
 namespace berth::image {
@@ -50,6 +51,9 @@ Result<GcReport> ImageStore::gc() {
     ++report.layers_removed;
     report.bytes_freed += size.value_or(0);
   }
+  // Copies of layers made for id maps (mapped_layers.hpp) go with their layers.
+  report.bytes_freed +=
+      BERTH_TRY(MappedLayers(data_root_, layers_).remove_unreferenced(BERTH_TRY(layers_.list())));
   const int64_t start = leftovers::process_start_unix();
   const std::string ingest = fs::join(content_.root(), "ingest");
   for (const auto& name : BERTH_TRY(leftovers::find(ingest, "", start)))

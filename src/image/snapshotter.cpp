@@ -206,6 +206,23 @@ Status Snapshotter::mount_idmapped(const std::string& key, const std::string& ta
   return {};
 }
 
+Status Snapshotter::mount_with_lowers(const std::string& key, const std::string& target,
+                                      const std::vector<std::string>& lowers) const {
+  if (kind_ != SnapshotterKind::overlay && kind_ != SnapshotterKind::overlay_userns)
+    return fail_msg("mount snapshot " + quote(key) + " on other layers: the " +
+                    std::string(to_string(kind_)) + " snapshotter cannot");
+  auto chains = BERTH_TRY(layers(key));
+  if (chains.size() != lowers.size())
+    return fail_msg("mount snapshot " + quote(key) + ": " + std::to_string(lowers.size()) +
+                    " layers given for " + std::to_string(chains.size()));
+  if (chains.empty()) return mount(key, target);
+  auto spec = overlay_spec(layers_, chains, path(key), kind_);
+  spec.lowers.assign(lowers.rbegin(), lowers.rend());
+  auto r = overlay_mount::mount(spec, target, fs::join(path(key), "l"));
+  if (!r) return fail(r.error().wrap("mount snapshot " + quote(key)));
+  return {};
+}
+
 Status Snapshotter::unmount(const std::string& target) const {
   if (::umount2(target.c_str(), UMOUNT_NOFOLLOW) == 0) return {};
   if (errno == EBUSY && ::umount2(target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0) return {};

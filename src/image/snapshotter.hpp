@@ -43,6 +43,10 @@ class Snapshotter {
   // the clones are attached under clones_dir while the overlay is made).
   Status mount_idmapped(const std::string& key, const std::string& target, int userns_fd,
                         const std::string& clones_dir) const;
+  // The same with other lower dirs (lowest first) in place of the layers', such as copies of them
+  // owned by other ids (kernel overlay only).
+  Status mount_with_lowers(const std::string& key, const std::string& target,
+                           const std::vector<std::string>& lowers) const;
   Status unmount(const std::string& target) const;
   Status remove(const std::string& key);  // never follows symlinks in the snapshot
   std::string upper_path(const std::string& key) const;

@@ -91,3 +91,21 @@ user_berth() {
   [ "$status" -eq 125 ]
   [[ "$output" == *"--memory"* && "$output" == *deleg* ]]
 }
+
+@test "rootless --userns=keep-id: the user's own uid inside, the image still root's, files the user's" {
+  share=$TDIR/share
+  mkdir "$share"
+  chown "$IT_UID:$IT_GID" "$share"
+  run user_berth run --rm --userns=keep-id -v "$share:/s" bb sh -c 'id -u; id -g; stat -c %u:%g /bin/busybox /home/user /s; touch /s/kept'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" == "$IT_UID" ]
+  [ "${lines[1]}" == "$IT_GID" ]
+  [ "${lines[2]}" == 0:0 ]
+  [ "${lines[3]}" == 1000:1000 ]
+  [ "${lines[4]}" == "$IT_UID:$IT_GID" ]
+  [ "$(stat -c %u:%g "$share/kept")" == "$IT_UID:$IT_GID" ]
+  run user_berth run --rm --userns=keep-id:uid=7,gid=8 bb sh -c 'id -u; id -g'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" == 7 ] && [ "${lines[1]}" == 8 ]
+}

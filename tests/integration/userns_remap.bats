@@ -244,3 +244,32 @@ host_uid_of_pid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
   [[ "$output" == *" 7/7 "*"tmp/f"* ]]
   [[ "$output" != *"$IT_SUBID_START"* ]]
 }
+
+@test "remap where the kernel cannot idmap the data root (ramfs): layers copied once per map, info says so" {
+  rdata=$TDIR/rdata
+  mkdir "$rdata"
+  mount -t ramfs ramfs "$rdata"
+  rb() { "$BERTH" --data-root "$rdata" --exec-root "$TDIR/exec" --config-file "$TDIR/daemon.json" "$@"; }
+  rb import --change 'CMD ["sh"]' "$IT_TMP/rootfs.tar" rbb:latest >/dev/null
+  run rb info --format '{{.LayerSharing}}'
+  [[ "$output" == *"chowned copies"* ]]
+  run rb --userns-remap "$IT_USER" run --rm rbb sh -c 'stat -c "%u %g" /bin/busybox /home/user; touch /root/w'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" == "0 0" ]
+  [ "${lines[1]}" == "1000 1000" ]
+  copy=$(find "$rdata/layers-mapped" -path '*/diff/bin/busybox' | head -1)
+  [ "$(stat -c %u "$copy")" -eq "$IT_SUBID_START" ]
+  inode=$(stat -c %i "$copy")
+  run rb --userns-remap "$IT_USER" run --rm rbb true
+  [ "$status" -eq 0 ]
+  [ "$(stat -c %i "$copy")" == "$inode" ] # the same copy, not made again
+  [ "$(find "$rdata/layers-mapped" -path '*/diff/bin/busybox' | wc -l)" -eq 1 ]
+  # The store's own layer is untouched.
+  [ "$(stat -c %u "$(find "$rdata/layers" -path '*/diff/bin/busybox' | head -1)")" -eq 0 ]
+  # The copies go with the image's layers.
+  rb rmi rbb >/dev/null
+  run rb image prune -a -f
+  [ "$status" -eq 0 ]
+  [ -z "$(find "$rdata/layers-mapped" -path '*/diff/bin/busybox')" ]
+}
