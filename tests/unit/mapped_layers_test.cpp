@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -394,6 +395,41 @@ TEST(MappedLayers, NeverFollowsTheLayersSymlinks) {
   EXPECT_TRUE(S_ISLNK(st.st_mode));
   ASSERT_EQ(::lstat(outside.at("secret").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, ::geteuid());
+}
+
+TEST(MappedLayers, OverlayOfCopiesHidesWhatTheUpperLayerRemoves) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting overlayfs and trusted.* xattrs need root";
+  Store s;
+  Digest lower = chain_of('3');
+  Digest upper = chain_of('4');
+  std::string l = s.layer(lower);
+  write(l + "/gone", "removed above", 0644);
+  ASSERT_EQ(::mkdir((l + "/opaque").c_str(), 0755), 0);
+  write(l + "/opaque/old", "hidden above", 0644);
+  write(l + "/kept", "kept", 0644);
+  std::string u = s.layer(upper);
+  ASSERT_EQ(::mknod((u + "/gone").c_str(), S_IFCHR | 0, makedev(0, 0)), 0);
+  ASSERT_EQ(::mkdir((u + "/opaque").c_str(), 0755), 0);
+  set_xattr(u + "/opaque", "trusted.overlay.opaque", "y");
+  write(u + "/opaque/new", "new", 0644);
+  auto lower_copy = s.mapped.diff_path(lower, "k", shifted());
+  auto upper_copy = s.mapped.diff_path(upper, "k", shifted());
+  ASSERT_TRUE(lower_copy) << lower_copy.error().what();
+  ASSERT_TRUE(upper_copy) << upper_copy.error().what();
+
+  std::string merged = s.dir.at("merged");
+  ASSERT_EQ(::mkdir(merged.c_str(), 0755), 0);
+  std::string options = "lowerdir=" + *upper_copy + ":" + *lower_copy;
+  if (::mount("overlay", merged.c_str(), "overlay", MS_RDONLY, options.c_str()) < 0)
+    GTEST_SKIP() << "mount overlay: " << std::strerror(errno);
+  berth_test::MountGuard guard(merged);
+  EXPECT_FALSE(berth::fs::exists(merged + "/gone"));
+  EXPECT_FALSE(berth::fs::exists(merged + "/opaque/old"));
+  EXPECT_EQ(berth::fs::read_file(merged + "/opaque/new").value_or(""), "new");
+  struct stat st;
+  ASSERT_EQ(::stat((merged + "/kept").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kShift);
+  EXPECT_EQ(st.st_gid, kShift);
 }
 
 }  // namespace
