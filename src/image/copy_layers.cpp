@@ -2,9 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <linux/openat2.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -18,6 +15,7 @@
 #include "base/fs.hpp"
 #include "base/syscalls.hpp"
 #include "image/dir_tree.hpp"
+#include "image/entry_copy.hpp"
 
 namespace berth::image::copy_layers {
 
@@ -32,10 +30,6 @@ struct Context {
 
 std::string entry_path(int dir_fd, const std::string& name) {
   return sys::fd_path(dir_fd) + "/" + name;
-}
-
-bool overlay_key(const std::string& key) {
-  return key.starts_with("trusted.overlay.") || key.starts_with("user.overlay.");
 }
 
 std::optional<std::string> get_xattr(const std::string& path, const char* key) {
@@ -58,76 +52,10 @@ bool is_opaque(int dir_fd, const std::string& name) {
          get_xattr(path, "user.overlay.opaque") == "y";
 }
 
-Status copy_xattrs(int src_dir, int dst_dir, const std::string& name, const std::string& shown) {
-  std::string src = entry_path(src_dir, name);
-  std::string dst = entry_path(dst_dir, name);
-  ssize_t size = ::llistxattr(src.c_str(), nullptr, 0);
-  if (size <= 0) return {};
-  std::string keys(static_cast<size_t>(size), '\0');
-  size = ::llistxattr(src.c_str(), keys.data(), keys.size());
-  if (size < 0) return fail_sys("listxattr " + quote(shown));
-  keys.resize(static_cast<size_t>(size));
-  for (size_t at = 0; at < keys.size();) {
-    std::string key = keys.c_str() + at;
-    at += key.size() + 1;
-    if (key.empty() || overlay_key(key)) continue;
-    ssize_t n = ::lgetxattr(src.c_str(), key.c_str(), nullptr, 0);
-    if (n < 0) continue;
-    std::string value(static_cast<size_t>(n), '\0');
-    n = ::lgetxattr(src.c_str(), key.c_str(), value.data(), value.size());
-    if (n < 0) continue;
-    value.resize(static_cast<size_t>(n));
-    if (::lsetxattr(dst.c_str(), key.c_str(), value.data(), value.size(), 0) < 0 &&
-        errno != EPERM && errno != ENOTSUP)
-      return fail_sys("setxattr " + key + " on " + quote(shown));
-  }
-  return {};
-}
-
-// Owner, xattrs, mode and times of name in dst_dir as st says; mode after chown, which clears
-// set-id bits.
 Status copy_metadata(const Context& ctx, int src_dir, int dst_dir, const std::string& name,
                      const struct stat& st, const std::string& shown) {
-  if (::fchownat(dst_dir, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
-      (ctx.root || errno != EPERM))
-    return fail_sys("chown " + quote(shown));
-  BERTH_CHECK(copy_xattrs(src_dir, dst_dir, name, shown));
-  if (!S_ISLNK(st.st_mode) && ::fchmodat(dst_dir, name.c_str(), st.st_mode & 07777, 0) < 0)
-    return fail_sys("chmod " + quote(shown));
-  struct timespec times[2] = {st.st_atim, st.st_mtim};
-  if (::utimensat(dst_dir, name.c_str(), times, AT_SYMLINK_NOFOLLOW) < 0)
-    return fail_sys("utimes " + quote(shown));
-  return {};
-}
-
-Status copy_data(int src, int dst, const std::string& shown) {
-  if (::ioctl(dst, FICLONE, src) == 0) return {};
-  for (;;) {
-    ssize_t n = ::copy_file_range(src, nullptr, dst, nullptr, 1 << 30, 0);
-    if (n == 0) return {};
-    if (n > 0) continue;
-    if (errno == EINTR) continue;
-    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-      return fail_sys("copy " + quote(shown));
-    break;
-  }
-  char buf[1 << 16];
-  for (;;) {
-    auto n = BERTH_TRY(sys::read_some(src, buf, sizeof(buf)));
-    if (n == 0) return {};
-    BERTH_CHECK(sys::write_all(dst, buf, n));
-  }
-}
-
-Status link_to_first(Context& ctx, const std::string& first, int dst_dir, const std::string& name,
-                     const std::string& shown) {
-  auto source = BERTH_TRY(sys::openat2(ctx.rootfs_fd, first, O_PATH | O_NOFOLLOW,
-                                       RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS));
-  if (::linkat(source.get(), "", dst_dir, name.c_str(), AT_EMPTY_PATH) == 0) return {};
-  if (::linkat(AT_FDCWD, sys::fd_path(source.get()).c_str(), dst_dir, name.c_str(),
-               AT_SYMLINK_FOLLOW) < 0)
-    return fail_sys("link " + quote(shown));
-  return {};
+  entry_copy::Options opts{.owner_required = ctx.root, .xattrs_required = false};
+  return entry_copy::copy_metadata(src_dir, dst_dir, name, st, st.st_uid, st.st_gid, opts, shown);
 }
 
 Status copy_entry(Context& ctx, int src_dir, int dst_dir, const std::string& name,
@@ -135,23 +63,9 @@ Status copy_entry(Context& ctx, int src_dir, int dst_dir, const std::string& nam
   const std::string shown = ctx.shown + "/" + rel;
   if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
     auto [it, first] = ctx.linked.try_emplace({st.st_dev, st.st_ino}, rel);
-    if (!first) return link_to_first(ctx, it->second, dst_dir, name, shown);
+    if (!first) return entry_copy::link_beneath(ctx.rootfs_fd, it->second, dst_dir, name, shown);
   }
-  if (S_ISREG(st.st_mode)) {
-    auto src = BERTH_TRY(sys::openat(src_dir, name, O_RDONLY | O_NOFOLLOW));
-    auto dst = BERTH_TRY(
-        sys::openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, st.st_mode & 0700));
-    BERTH_CHECK(copy_data(src.get(), dst.get(), shown));
-  } else if (S_ISLNK(st.st_mode)) {
-    std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-    ssize_t n = ::readlinkat(src_dir, name.c_str(), target.data(), target.size());
-    if (n < 0) return fail_sys("readlink " + quote(shown));
-    target.resize(static_cast<size_t>(n));
-    if (::symlinkat(target.c_str(), dst_dir, name.c_str()) < 0)
-      return fail_sys("symlink " + quote(shown));
-  } else if (::mknodat(dst_dir, name.c_str(), st.st_mode & S_IFMT, st.st_rdev) < 0) {
-    return fail_sys("mknod " + quote(shown));
-  }
+  BERTH_CHECK(entry_copy::create(src_dir, dst_dir, name, st, shown));
   return copy_metadata(ctx, src_dir, dst_dir, name, st, shown);
 }
 
