@@ -86,6 +86,11 @@ Status resolve_match_user(MountEntry& m, const MountUser& user) {
   uint32_t uid = BERTH_TRY(as_host(user.uid_map, user.uid, "uid"));
   uint32_t gid = BERTH_TRY(as_host(user.gid_map, user.gid, "gid"));
   if (st.st_uid == uid && st.st_gid == gid) return {};  // already the owner: nothing to map
+  if (user.rootless)
+    return fail_msg("match-user " + quote(m.source) +
+                    ": rootless, the kernel gives users no idmapped mounts; the container's root "
+                    "is the user, so run it as root, or as the user's own ids with "
+                    "--userns=keep-id");
   m.uid_mappings = swap_map(st.st_uid, uid);
   m.gid_mappings = swap_map(st.st_gid, gid);
   m.options.push_back("idmap");

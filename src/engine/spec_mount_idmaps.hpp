@@ -26,6 +26,7 @@ std::vector<runtime::IdMapping> swap_map(uint32_t a, uint32_t b);
 struct MountUser {
   uint32_t uid = 0, gid = 0;                         // in the container
   std::vector<runtime::IdMapping> uid_map, gid_map;  // the container's; empty: no user namespace
+  bool rootless = false;  // no idmapped mounts: the user namespace's layout must do it
 };
 
 // Turns each mount's idmap request into its maps and options:

@@ -109,3 +109,14 @@ user_berth() {
   [ "$status" -eq 0 ]
   [ "${lines[0]}" == 7 ] && [ "${lines[1]}" == 8 ]
 }
+
+@test "rootless match-user for a container user other than root: a clear error, nothing left" {
+  share=$TDIR/share
+  mkdir "$share"
+  chown "$IT_UID:$IT_GID" "$share"
+  run user_berth run --rm -u 1000 -v "$share:/s:match-user" bb true
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"match-user"* && "$output" == *"keep-id"* ]]
+  [ -z "$(user_berth ps -aq)" ]
+}
