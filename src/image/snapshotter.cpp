@@ -239,6 +239,8 @@ Status Snapshotter::remove(const std::string& key) {
   auto root = BERTH_TRY(open_root(root_));
   // Out of sight at once; what a failed removal leaves is a leftover for gc().
   auto held = sys::openat(root.get(), key, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  // A create killed before its snapshot was renamed into place left none.
+  if (!held && held.error().errno_value == ENOENT) return {};
   if (!held) return fail(held.error().wrap("remove snapshot " + quote(key)));
   if (::flock(held->get(), LOCK_EX) < 0) return fail_sys("flock " + quote(path(key)));
   std::string tmp = leftovers::temp_name("rm-" + key.substr(0, 12));

@@ -340,6 +340,7 @@ nothing_left_of() {
     fi
   done <<<"$output"
   run berth rm -f $(berth ps -aq)
+  echo "rm -f: $status: $output"
   [ -z "$(berth ps -aq)" ]
   [ -z "$(ls "$TDIR/data/snapshots" | grep -v '^\.')" ]
   [ -z "$(ls "$TDIR/exec/containers" 2>/dev/null)" ]

@@ -327,6 +327,21 @@ remove_stale_users() {
   done
 }
 
+# append_subid_range NAME COUNT: a subordinate uid and gid range for NAME after every range
+# already given out, under a lock so parallel runs do not pick the same one (flock on /etc
+# itself: no lock file is left behind).
+append_subid_range() {
+  touch /etc/subuid /etc/subgid
+  (
+    flock 9
+    local start
+    start=$(awk -F: 'BEGIN { m = 1000000 } { e = $2 + $3; if (e > m) m = e } END { print m }' /etc/subuid /etc/subgid)
+    start=$(((start + 65535) / 65536 * 65536))
+    echo "$1:$start:$2" >>/etc/subuid
+    echo "$1:$start:$2" >>/etc/subgid
+  ) 9</etc
+}
+
 create_rootless_user() {
   remove_stale_users
   IT_USER="berthit$$"
@@ -343,17 +358,7 @@ create_rootless_user() {
   mkdir -p "$IT_XDG"
   chown "$IT_UID:$IT_GID" "$IT_XDG"
   chmod 0700 "$IT_XDG"
-  # A subordinate range after every range already given out, under a lock so parallel
-  # runs do not pick the same one (flock on /etc itself: no lock file is left behind).
-  touch /etc/subuid /etc/subgid
-  (
-    flock 9
-    local start
-    start=$(awk -F: 'BEGIN { m = 1000000 } { e = $2 + $3; if (e > m) m = e } END { print m }' /etc/subuid /etc/subgid)
-    start=$(((start + 65535) / 65536 * 65536))
-    echo "$IT_USER:$start:65536" >>/etc/subuid
-    echo "$IT_USER:$start:65536" >>/etc/subgid
-  ) 9</etc
+  append_subid_range "$IT_USER" 65536
   IT_SUBID_START=$(awk -F: -v u="$IT_USER" '$1 == u { print $2 }' /etc/subuid)
   export IT_USER IT_UID IT_GID IT_HOME IT_XDG IT_SUBID_START
 }

@@ -29,14 +29,7 @@ teardown() { ct_teardown; }
 add_auto_pool() {
   export AUTO_POOL_ADDED=0
   grep -q '^containers:' /etc/subuid && grep -q '^containers:' /etc/subgid && return 0
-  (
-    flock 9
-    local start
-    start=$(awk -F: 'BEGIN { m = 1000000 } { e = $2 + $3; if (e > m) m = e } END { print m }' /etc/subuid /etc/subgid)
-    start=$(((start + 65535) / 65536 * 65536))
-    echo "containers:$start:262144" >>/etc/subuid
-    echo "containers:$start:262144" >>/etc/subgid
-  ) 9</etc
+  append_subid_range containers 262144
   AUTO_POOL_ADDED=1
   it_record user containers
 }
