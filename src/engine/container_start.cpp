@@ -133,7 +133,7 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
     MountPlan plan = BERTH_TRY(plan_container_mounts(in));
     for (const auto& dir : plan.create_dirs) BERTH_CHECK(fs::mkdir_p(dir, 0755));
     // Volumes hold container ids, mounted idmapped; where the kernel cannot, the host ids.
-    in.idmap_volumes = idmaps_data_root();
+    in.idmap_volumes = map && idmaps_data_root();
     in.volume_mounts = BERTH_TRY(mount_volumes(
         volumes_, record.state.value("Mounts", nlohmann::json::array()), plan.volumes, p.rootfs,
         in.idmap_volumes ? host_to_container_owner(map) : OwnerTranslation{}));
