@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
-
 #include <sstream>
+
 #include "base/fs.hpp"
 
 namespace berth::engine {

@@ -4,10 +4,9 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <sys/file.h>
 
 #include <sstream>
 
