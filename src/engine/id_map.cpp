@@ -17,13 +17,6 @@ uint64_t map_total(const std::vector<runtime::IdMapping>& map) {
   return total;
 }
 
-std::optional<uint32_t> to_host(const std::vector<runtime::IdMapping>& map, uint32_t id) {
-  for (const auto& m : map)
-    if (id >= m.container_id && id - m.container_id < m.size)
-      return m.host_id + (id - m.container_id);
-  return std::nullopt;
-}
-
 nlohmann::json map_json(const std::vector<runtime::IdMapping>& map) {
   auto out = nlohmann::json::array();
   for (const auto& m : map)
@@ -62,6 +55,19 @@ Result<std::vector<runtime::IdMapping>> parse_map(const JsonReader& r, const std
 
 }  // namespace
 
+std::optional<uint32_t> host_id_of(const std::vector<runtime::IdMapping>& map, uint32_t id) {
+  for (const auto& m : map)
+    if (id >= m.container_id && id - m.container_id < m.size)
+      return m.host_id + (id - m.container_id);
+  return std::nullopt;
+}
+
+std::optional<uint32_t> container_id_of(const std::vector<runtime::IdMapping>& map, uint32_t id) {
+  for (const auto& m : map)
+    if (id >= m.host_id && id - m.host_id < m.size) return m.container_id + (id - m.host_id);
+  return std::nullopt;
+}
+
 uint32_t IdMap::root_uid() const {
   return host_uid(0).value_or(0);
 }
@@ -75,11 +81,11 @@ uint32_t IdMap::size() const {
 }
 
 std::optional<uint32_t> IdMap::host_uid(uint32_t container_uid) const {
-  return to_host(uids, container_uid);
+  return host_id_of(uids, container_uid);
 }
 
 std::optional<uint32_t> IdMap::host_gid(uint32_t container_gid) const {
-  return to_host(gids, container_gid);
+  return host_id_of(gids, container_gid);
 }
 
 nlohmann::json IdMap::to_json() const {

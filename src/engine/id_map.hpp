@@ -36,6 +36,11 @@ struct IdMap {
                            const std::vector<SubordinateRange>& gid_ranges);
 };
 
+// The host id of a container id under a user namespace's map; nullopt when unmapped.
+std::optional<uint32_t> host_id_of(const std::vector<runtime::IdMapping>& map, uint32_t id);
+// The container id of a host id; nullopt when the map does not reach it.
+std::optional<uint32_t> container_id_of(const std::vector<runtime::IdMapping>& map, uint32_t id);
+
 // The ranges in order, each without the ids an earlier one already has, and clipped below
 // 4294967295 (the kernel's invalid id), so that a line listed twice (by name and by id) maps once.
 std::vector<SubordinateRange> distinct_ranges(const std::vector<SubordinateRange>& ranges);

@@ -67,12 +67,6 @@ json mount_json(const MountEntry& m) {
 
 using IdMaps = std::vector<runtime::IdMapping>;
 
-bool mapped(const std::vector<runtime::IdMapping>& maps, uint32_t id) {
-  return std::any_of(maps.begin(), maps.end(), [&](const runtime::IdMapping& m) {
-    return id >= m.container_id && id - m.container_id < m.size;
-  });
-}
-
 // The caller's volumes, matched to plan_mounts' requests by destination.
 Result<std::vector<MountEntry>> resolved_volumes(const MountPlan& plan,
                                                  const std::vector<MountEntry>& given) {
@@ -153,12 +147,8 @@ Result<Devices> device_section(const HostConfig& host, bool rootless) {
 // when root is root (or, rootless, when berth itself is the container's root).
 std::optional<HostIds> container_root_owner(const SpecInput& in) {
   if (in.rootless || in.uid_mappings.empty()) return std::nullopt;
-  auto host_of_zero = [](const std::vector<runtime::IdMapping>& maps) -> uint32_t {
-    for (const auto& m : maps)
-      if (m.container_id == 0 && m.size > 0) return m.host_id;
-    return 0;
-  };
-  return HostIds{host_of_zero(in.uid_mappings), host_of_zero(in.gid_mappings)};
+  return HostIds{host_id_of(in.uid_mappings, 0).value_or(0),
+                 host_id_of(in.gid_mappings, 0).value_or(0)};
 }
 
 struct Merged {
@@ -201,7 +191,7 @@ Result<json> build_oci_spec(const SpecInput& in) {
   // Groups the user namespace does not map cannot be joined (setgroups fails): with a single
   // mapped id, root's groups of the image (bin, daemon, ...) are left out.
   if (user_ns)
-    std::erase_if(user.additional_gids, [&](uint32_t g) { return !mapped(gid_maps, g); });
+    std::erase_if(user.additional_gids, [&](uint32_t g) { return !host_id_of(gid_maps, g); });
   auto args = BERTH_TRY(container_args(config));
   bool init = host.init.value_or(false) && ns.pid;
   if (init) {

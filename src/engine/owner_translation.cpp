@@ -1,7 +1,5 @@
 #include "engine/owner_translation.hpp"
 
-#include "engine/spec_mount_idmaps.hpp"
-
 namespace berth::engine {
 
 OwnerTranslation host_to_container_owner(const std::optional<IdMap>& map) {

@@ -100,19 +100,6 @@ Status resolve_match_user(MountEntry& m, const MountUser& user) {
 
 }  // namespace
 
-std::optional<uint32_t> host_id_of(const std::vector<runtime::IdMapping>& map, uint32_t id) {
-  for (const auto& m : map)
-    if (id >= m.container_id && id - m.container_id < m.size)
-      return m.host_id + (id - m.container_id);
-  return std::nullopt;
-}
-
-std::optional<uint32_t> container_id_of(const std::vector<runtime::IdMapping>& map, uint32_t id) {
-  for (const auto& m : map)
-    if (id >= m.host_id && id - m.host_id < m.size) return m.container_id + (id - m.host_id);
-  return std::nullopt;
-}
-
 std::vector<runtime::IdMapping> swap_map(uint32_t a, uint32_t b) {
   if (a == b) return {{0, 0, static_cast<uint32_t>(kIdCount)}};
   uint32_t lo = std::min(a, b), hi = std::max(a, b);

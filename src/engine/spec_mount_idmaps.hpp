@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "engine/id_map.hpp"
 #include "engine/spec_mounts.hpp"
 #include "runtime/spec.hpp"
 
@@ -13,11 +14,6 @@
 // caller is seen as, count" (a user namespace's uid_map), which is what runtime::IdMapping holds
 // in a mount: container_id is the id on disk, host_id the kernel id the container sees.
 namespace berth::engine {
-
-// The host id of a container id under a user namespace's map; nullopt when unmapped.
-std::optional<uint32_t> host_id_of(const std::vector<runtime::IdMapping>& map, uint32_t id);
-// The container id of a host id; nullopt when the map does not reach it.
-std::optional<uint32_t> container_id_of(const std::vector<runtime::IdMapping>& map, uint32_t id);
 
 // Every id to itself, except a and b, which trade places.
 std::vector<runtime::IdMapping> swap_map(uint32_t a, uint32_t b);
