@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config clang-format
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev
   libssl-dev libarchive-dev libcurl4-openssl-dev libsqlite3-dev
+  zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
   # tests: real binaries and peers
   bats jq python3 busybox-static uidmap runc crun procps util-linux iproute2 strace passwd
   podman conmon docker.io

@@ -99,7 +99,8 @@ inline std::string tar_bytes(const std::vector<Entry>& entries,
 inline std::string decompressed(const std::string& blob) {
   archive* a = archive_read_new();
   archive_read_support_format_raw(a);
-  archive_read_support_filter_all(a);
+  archive_read_support_filter_gzip(a);
+  archive_read_support_filter_zstd(a);
   archive_read_open_memory(a, blob.data(), blob.size());
   archive_entry* e = nullptr;
   std::string out;
