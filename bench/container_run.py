@@ -8,11 +8,12 @@ dir: the script runs itself in a private mount namespace in which /run, /var/lib
 /etc/docker are empty temp folders, so nothing of the machine's is touched and nothing is left.
 dockerd runs with overlay2, podman with overlay, berth with its overlay snapshotter.
 
-Each round runs every contender once, in an order that rotates each round. Reported: median, p10
+Each round runs every contender once, in an order that rotates each round, each run after a
+pause (--settle) so that no contender is timed while another's daemon is still cleaning up. Reported: median, p10
 and p90 wall time per contender (spawn to exit of the CLI), and berth's median over each peer's.
 Goal (issue 4): berth <= 0.15x docker's median.
 
-Usage (root): python3 bench/container_run.py [-n ROUNDS] [--monitors N] [--no-docker] [--no-podman]
+Usage (root): python3 bench/container_run.py [-n ROUNDS] [--monitors N] [--settle S] [--no-docker] [--no-podman]
 """
 
 import argparse
@@ -210,6 +211,10 @@ def main():
     ap.add_argument("--no-docker", action="store_true")
     ap.add_argument("--no-podman", action="store_true")
     ap.add_argument("--berth", default=os.path.join(REPO, "build/bin/berth"))
+    # dockerd removes a --rm container after its CLI has returned, and that work (and podman's)
+    # fell on whichever contender ran next: each run starts after a pause instead.
+    ap.add_argument("--settle", type=float, default=0.25,
+                    help="seconds of pause before each timed run (0: back to back)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("container_run.py: run as root")
@@ -227,11 +232,12 @@ def main():
         for r in range(args.warmup + args.rounds):
             order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
             for c in order:
+                time.sleep(args.settle)
                 ms = timed(c.argv)
                 if r >= args.warmup:
                     times[c.name].append(ms)
-        print(f"{args.rounds} rounds after {args.warmup} warm-up rounds, alternating; "
-              f"load {os.getloadavg()[0]:.1f}\n")
+        print(f"{args.rounds} rounds after {args.warmup} warm-up rounds, alternating, "
+              f"{args.settle:g} s pause before each run; load {os.getloadavg()[0]:.1f}\n")
         print("| contender | median ms | p10 ms | p90 ms |")
         print("|---|---|---|---|")
         for c in contenders:

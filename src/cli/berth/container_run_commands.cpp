@@ -75,6 +75,7 @@ Result<int> start_attached(engine::ContainerService& service, const engine::Cont
 }
 
 Result<int> run(Context& ctx, CLI::App& cmd, const ContainerFlags& flags) {
+  ctx.expect_cgroup_move();
   auto record = create_from_flags(ctx, cmd, flags, "berth run");
   if (!record) return report(record.error(), kOwnError);
   engine::ContainerService* service = BERTH_TRY(ctx.containers());
@@ -101,6 +102,7 @@ struct StartFlags {
 };
 
 Result<int> start(Context& ctx, const StartFlags& f) {
+  ctx.expect_cgroup_move();
   engine::ContainerService* service = BERTH_TRY(ctx.containers());
   if (f.attach || f.interactive) {
     if (f.containers.size() != 1)

@@ -3,6 +3,7 @@
 #include "base/fs.hpp"
 #include "engine/paths.hpp"
 #include "engine/rootless_namespace.hpp"
+#include "runtime/cgroups/move_primer.hpp"
 
 namespace berth::cli {
 
@@ -68,6 +69,10 @@ Result<engine::ContainerService*> Context::containers() {
       image::Snapshotter(paths_.data_root, kind, images->store().layers()), std::move(volumes));
   containers_->set_userns_remap(daemon_.userns_remap);
   return containers_.get();
+}
+
+void Context::expect_cgroup_move() const {
+  if (!rootless_) runtime::cgroups::prime_cgroup_moves();
 }
 
 }  // namespace berth::cli

@@ -35,6 +35,9 @@ class Context {
   const image::RegistryConfig& registry_config() const { return registry_; }
   Result<engine::ImageService*> images();
   Result<engine::ContainerService*> containers();
+  // Called first by the commands that start or exec a container, so that the kernel's grace
+  // period for its cgroup move runs meanwhile (runtime/cgroups/move_primer.hpp). Root only.
+  void expect_cgroup_move() const;
 
  private:
   engine::Paths paths_;
