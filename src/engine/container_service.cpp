@@ -14,11 +14,19 @@
 #include "engine/etc_files.hpp"
 #include "engine/oci_spec_builder.hpp"
 #include "engine/spec_resources.hpp"
+#include "engine/spec_user.hpp"
 #include "engine/volume_mounts.hpp"
 #include "image/dir_tree.hpp"
+#include "image/layered_file.hpp"
 
 namespace berth::engine {
 namespace {
+
+bool wants_match_user(const MountPlan& plan) {
+  for (const auto& m : plan.mounts)
+    if (m.idmap == "match-user") return true;
+  return false;
+}
 
 std::string random_id() {
   unsigned char bytes[32];
@@ -78,6 +86,9 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   if (request.host_config.userns_mode.starts_with("auto"))
     userns_lock = BERTH_TRY(ContainerLock::acquire(fs::join(paths_.data_root, "userns")));
   auto map = BERTH_TRY(choose_id_map_locked(request.host_config));
+  auto chains = BERTH_TRY(images_.store().chain_ids(image.id));
+  if (rootless_ && !map && request.host_config.userns_mode.empty() && wants_match_user(plan))
+    map = BERTH_TRY(match_user_map(request, chains));
   // keep-id: the container runs as the user's own ids unless told otherwise, as Podman's does.
   if (request.config.user.empty() && request.host_config.userns_mode.starts_with("keep-id"))
     request.config.user = BERTH_TRY(keep_id_user(request.host_config));
@@ -99,7 +110,6 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
 
   // The record first: a create killed after it leaves a container that start completes or rm
   // removes, never files that no record names.
-  auto chains = BERTH_TRY(images_.store().chain_ids(image.id));
   ContainerRecord stored = BERTH_TRY(store_.create(std::move(record)));
   if (auto made = prepare_files(stored, chains); !made) {
     (void)remove_files(stored);
@@ -125,6 +135,20 @@ Status ContainerService::prepare_files(const ContainerRecord& r,
     if (::lchown(path.c_str(), map->root_uid(), map->root_gid()) < 0 && errno != ENOENT)
       return fail_sys("chown " + quote(path) + " to the container's root");
   return {};
+}
+
+Result<std::optional<IdMap>> ContainerService::match_user_map(
+    const CreateRequest& request, const std::vector<image::Digest>& chains) {
+  // The image's /etc/passwd and /etc/group, read from its layers: nothing is mounted yet.
+  std::vector<std::string> layers;
+  for (auto it = chains.rbegin(); it != chains.rend(); ++it)
+    layers.push_back(images_.store().layers().diff_path(*it));
+  auto passwd = BERTH_TRY(image::read_layered_file(layers, "/etc/passwd"));
+  auto group = BERTH_TRY(image::read_layered_file(layers, "/etc/group"));
+  ExecUser user = BERTH_TRY(resolve_user_in(passwd.value_or(""), group.value_or(""),
+                                            request.config.user, request.host_config.group_add));
+  if (user.uid == 0 && user.gid == 0) return std::optional<IdMap>{};
+  return std::optional<IdMap>{BERTH_TRY(rootless_match_user_map(user.uid, user.gid))};
 }
 
 Result<std::optional<IdMap>> ContainerService::choose_id_map_locked(const HostConfig& host) {

@@ -94,6 +94,9 @@ class ContainerService {
   // The writable layer and the /etc files of a recorded container.
   Status prepare_files(const ContainerRecord& record, const std::vector<image::Digest>& chains);
   Result<std::optional<IdMap>> choose_id_map_locked(const HostConfig& host);
+  // Rootless match-user for a container user other than root (container_userns.hpp).
+  Result<std::optional<IdMap>> match_user_map(const CreateRequest& request,
+                                              const std::vector<image::Digest>& chains);
   // The container's root mounted at paths_of(id).rootfs in this process's private mount
   // namespace, its layers idmapped when the container has a map of its own.
   Status mount_root(const ContainerRecord& record, const std::optional<IdMap>& map);

@@ -61,6 +61,15 @@ Result<std::optional<IdMap>> rootless_id_map(const UsernsMode& mode, const std::
 
 }  // namespace
 
+Result<IdMap> rootless_match_user_map(uint32_t uid, uint32_t gid) {
+  if (!in_user_namespace())
+    return fail_msg(
+        "match-user for a container user other than root: the user has no "
+        "subordinate ids (see berth system check)");
+  OwnNamespace ns = BERTH_TRY(own_namespace());
+  return keep_id_map(0, 0, ns.uid_rest, ns.gid_rest, uid, gid);
+}
+
 Result<std::string> keep_id_user(const HostConfig& host) {
   UsernsMode mode = BERTH_TRY(parse_userns_mode(host.userns_mode));
   OwnNamespace ns = BERTH_TRY(own_namespace());

@@ -25,6 +25,11 @@ struct UsernsSettings {
 Result<std::optional<IdMap>> choose_id_map(const UsernsSettings& settings, const HostConfig& host,
                                            const std::vector<IdMap>& taken);
 
+// Rootless, for a container with a match-user bind and no --userns that runs as other ids than
+// root's: keep-id's layout with its uid and gid in the place of the user's own, so that the
+// user's folders are its user's. The kernel gives users no idmapped mounts to do it per bind.
+Result<IdMap> rootless_match_user_map(uint32_t uid, uint32_t gid);
+
 // "UID:GID" that a --userns=keep-id container runs as: keep-id's uid and gid, else the user's.
 Result<std::string> keep_id_user(const HostConfig& host);
 

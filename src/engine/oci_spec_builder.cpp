@@ -224,8 +224,9 @@ Result<json> build_oci_spec(const SpecInput& in) {
     if (in.idmap_volumes && user_ns) v.idmap = "idmap";
     user_mounts.push_back(std::move(v));
   }
-  MountUser mount_user{user.uid, user.gid, user_ns && !in.rootless ? uid_maps : IdMaps{},
-                       user_ns && !in.rootless ? gid_maps : IdMaps{}, in.rootless};
+  // Rootless, the maps (and the owners stat gives) are in the numbering of berth's namespace.
+  MountUser mount_user{user.uid, user.gid, user_ns ? uid_maps : IdMaps{},
+                       user_ns ? gid_maps : IdMaps{}, in.rootless};
   BERTH_CHECK(resolve_mount_idmaps(user_mounts, mount_user));
   add_etc_files(in, host.readonly_rootfs, user_mounts);
   if (init) user_mounts.push_back({"bind", in.init_path, kContainerInitPath, {"bind", "ro"}});

@@ -88,9 +88,9 @@ Status resolve_match_user(MountEntry& m, const MountUser& user) {
   if (st.st_uid == uid && st.st_gid == gid) return {};  // already the owner: nothing to map
   if (user.rootless)
     return fail_msg("match-user " + quote(m.source) +
-                    ": rootless, the kernel gives users no idmapped mounts; the container's root "
-                    "is the user, so run it as root, or as the user's own ids with "
-                    "--userns=keep-id");
+                    ": rootless, the kernel gives users no idmapped mounts: only a folder of the "
+                    "user's own matches, and only without a --userns that maps the container's "
+                    "user to other ids");
   m.uid_mappings = swap_map(st.st_uid, uid);
   m.gid_mappings = swap_map(st.st_gid, gid);
   m.options.push_back("idmap");

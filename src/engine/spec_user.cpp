@@ -89,11 +89,18 @@ void add_unique(std::vector<uint32_t>& gids, uint32_t gid) {
 
 Result<ExecUser> resolve_user(int root_fd, const std::string& user_spec,
                               const std::vector<std::string>& group_add) {
+  return resolve_user_in(BERTH_TRY(read_in_root(root_fd, "/etc/passwd")),
+                         BERTH_TRY(read_in_root(root_fd, "/etc/group")), user_spec, group_add);
+}
+
+Result<ExecUser> resolve_user_in(const std::string& passwd, const std::string& group,
+                                 const std::string& user_spec,
+                                 const std::vector<std::string>& group_add) {
   auto colon = user_spec.find(':');
   std::string user_arg = user_spec.substr(0, colon);
   std::string group_arg = colon == std::string::npos ? "" : user_spec.substr(colon + 1);
-  auto users = parse_passwd(BERTH_TRY(read_in_root(root_fd, "/etc/passwd")));
-  auto groups = parse_group(BERTH_TRY(read_in_root(root_fd, "/etc/group")));
+  auto users = parse_passwd(passwd);
+  auto groups = parse_group(group);
 
   ExecUser out;
   auto uid_arg = parse_id(user_arg);

@@ -21,5 +21,9 @@ struct ExecUser {
 // group_add takes names (looked up in /etc/group) or numbers.
 Result<ExecUser> resolve_user(int root_fd, const std::string& user_spec,
                               const std::vector<std::string>& group_add);
+// The same with the two files' contents given (empty: no such file).
+Result<ExecUser> resolve_user_in(const std::string& passwd, const std::string& group,
+                                 const std::string& user_spec,
+                                 const std::vector<std::string>& group_add);
 
 }  // namespace berth::engine

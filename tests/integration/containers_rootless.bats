@@ -110,13 +110,29 @@ user_berth() {
   [ "${lines[0]}" == 7 ] && [ "${lines[1]}" == 8 ]
 }
 
-@test "rootless match-user for a container user other than root: a clear error, nothing left" {
+@test "rootless match-user, container user not root: the folder is that user's inside, the files the user's" {
   share=$TDIR/share
   mkdir "$share"
   chown "$IT_UID:$IT_GID" "$share"
+  # By number, and by the name the image's /etc/passwd gives (read from its layers at create).
+  for u in 1000 user; do
+    run user_berth run --rm -u "$u" -v "$share:/s:match-user" bb sh -c "id -u; id -g; stat -c %u:%g /s /bin/busybox; touch /s/by-$u"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" == 1000 ] && [ "${lines[1]}" == 1000 ]
+    [ "${lines[2]}" == 1000:1000 ]
+    [ "${lines[3]}" == 0:0 ]
+    [ "$(stat -c %u:%g "$share/by-$u")" == "$IT_UID:$IT_GID" ]
+  done
+  [ -z "$(user_berth ps -aq)" ]
+}
+
+@test "rootless match-user of a folder that is not the user's: a clear error, nothing left" {
+  share=$TDIR/share
+  mkdir -m 0777 "$share"
   run user_berth run --rm -u 1000 -v "$share:/s:match-user" bb true
   echo "$output"
   [ "$status" -ne 0 ]
-  [[ "$output" == *"match-user"* && "$output" == *"keep-id"* ]]
+  [[ "$output" == *"match-user"* && "$output" == *"user's own"* ]]
   [ -z "$(user_berth ps -aq)" ]
 }
