@@ -80,4 +80,11 @@ CheckResult cgroup_delegation(runtime::cgroups::Mode mode, const std::string& cg
 CheckResult check_xdg_runtime_dir(const std::optional<std::string>& dir, const std::string& user,
                                   uid_t uid);
 
+// What rootless containers cannot do on this machine until the admin lifts it, from the sysctls
+// under in.proc_sys: ports below net.ipv4.ip_unprivileged_port_start, and ping sockets outside
+// net.ipv4.ping_group_range, on the host network (a container's own network namespace is the
+// user's, and berth opens both there). ok: no limit; fix: the command that lifts it. They are
+// not needed, so they do not count in `berth system check`'s exit status.
+std::vector<CheckResult> rootless_limits(const CheckInputs& in);
+
 }  // namespace berth::engine

@@ -58,32 +58,40 @@ as_check_user() {
 # Every check line is "ok      NAME: ..." or "missing NAME: ...", a missing one followed by its
 # "        fix: ..." line; the exit status is 0 exactly when no line is missing.
 assert_well_formed() {
-  local line checks=0 missing=0 want_fix=0
+  local line checks=0 missing=0 want_fix=0 limits=0 want_lift=0
   for line in "${lines[@]}"; do
     if ((want_fix)); then
       [[ "$line" == "        fix: "?* ]] || { echo "no fix after a missing line: $line"; return 1; }
       want_fix=0
       continue
     fi
+    if ((want_lift)); then
+      [[ "$line" == "        lift: sudo sysctl -w "?* ]] || { echo "no lift after a limit line: $line"; return 1; }
+      want_lift=0
+      continue
+    fi
     case "$line" in
       "note: "*) ;;
+      "ok      privileged ports: "?* | "ok      ping: "?*) limits=$((limits + 1)) ;;
+      "limit   "?*": "?*) limits=$((limits + 1)) want_lift=1 ;;
       "ok      "?*": "?*) checks=$((checks + 1)) ;;
       "missing "?*": "?*) checks=$((checks + 1)) missing=$((missing + 1)) want_fix=1 ;;
       *) echo "unexpected line: $line"; return 1 ;;
     esac
   done
   [ "$checks" -eq 7 ]
+  [ "$limits" -eq 2 ]
   if ((missing == 0)); then [ "$status" -eq 0 ]; else [ "$status" -eq 1 ]; fi
 }
 
-# The line of check NAME, and the fix line after it.
+# The line of check (or limit) NAME, and the fix (or lift) line after it.
 check_line() {
   local i
   for i in "${!lines[@]}"; do
     case "${lines[$i]}" in
-      "ok      $1: "* | "missing $1: "*)
+      "ok      $1: "* | "missing $1: "* | "limit   $1: "*)
         printf '%s\n' "${lines[$i]}"
-        [[ "${lines[$i]}" == missing* ]] && printf '%s\n' "${lines[$((i + 1))]}"
+        [[ "${lines[$i]}" == missing* || "${lines[$i]}" == limit* ]] && printf '%s\n' "${lines[$((i + 1))]}"
         return 0
         ;;
     esac
@@ -104,6 +112,12 @@ check_line() {
   if ! is_cgroup_v2; then
     [[ "$(check_line "cgroup delegation")" == "missing cgroup delegation: "* ]]
     [[ "$(check_line "cgroup delegation")" == *"fix: "*"systemd.unified_cgroup_hierarchy=1"*"Delegate=yes"* ]]
+  fi
+  # The limits follow the machine's sysctls, and do not count in the exit status.
+  if [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -ne 0 ]; then
+    [[ "$(check_line "privileged ports")" == "limit   privileged ports: "*"--network host"*"lift: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=0"* ]]
+  else
+    [[ "$(check_line "privileged ports")" == "ok      privileged ports: "* ]]
   fi
   # Nothing left by the overlay probe.
   [ -z "$(find /tmp -maxdepth 1 -name '.berth-check-*' -user nobody)" ]
@@ -129,6 +143,7 @@ check_line() {
   [ "$status" -eq "$text_status" ]
   [ "$(jq -r '.user' <<<"$output")" == "$IT_USER" ]
   [ "$(jq '.checks | length' <<<"$output")" -eq 7 ]
+  [ "$(jq -r '[.limits[].name] | join(",")' <<<"$output")" == "privileged ports,ping" ]
   [ "$(jq '.ok == ([.checks[].ok] | all)' <<<"$output")" == true ]
   [ "$(jq -r '.checks[] | select(.name == "subordinate uids") | .ok' <<<"$output")" == true ]
   [ "$(jq -r '[.checks[] | select(.ok) | .fix] | unique | .[]' <<<"$output")" == "" ]

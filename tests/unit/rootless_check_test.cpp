@@ -168,6 +168,35 @@ TEST(RootlessCheck, UserNamespaceFixFollowsTheSysctls) {
             0u);
 }
 
+TEST(RootlessCheck, LimitsOnTheHostNetworkSayHowToLiftThem) {
+  TempDir t;
+  engine::CheckInputs in;
+  in.proc_sys = t.path;
+  in.gid = 1000;
+  t.write("net/ipv4/ip_unprivileged_port_start", "1024\n");
+  t.write("net/ipv4/ping_group_range", "1\t0\n");
+  auto limits = engine::rootless_limits(in);
+  ASSERT_EQ(limits.size(), 2u);
+  EXPECT_FALSE(limits[0].ok);
+  EXPECT_NE(limits[0].detail.find("below port 1024"), std::string::npos) << limits[0].detail;
+  EXPECT_EQ(limits[0].fix.rfind("sudo sysctl -w net.ipv4.ip_unprivileged_port_start=0", 0), 0u);
+  EXPECT_FALSE(limits[1].ok);
+  EXPECT_NE(limits[1].detail.find("=1 0 leaves out gid 1000"), std::string::npos)
+      << limits[1].detail;
+  EXPECT_EQ(limits[1].fix.rfind("sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"", 0),
+            0u);
+
+  t.write("net/ipv4/ip_unprivileged_port_start", "0\n");
+  t.write("net/ipv4/ping_group_range", "0 2147483647\n");
+  limits = engine::rootless_limits(in);
+  EXPECT_TRUE(limits[0].ok && limits[1].ok);
+  EXPECT_TRUE(limits[0].fix.empty() && limits[1].fix.empty());
+
+  in.proc_sys = t.at("none");  // a kernel without the sysctls has no such limit
+  limits = engine::rootless_limits(in);
+  EXPECT_TRUE(limits[0].ok && limits[1].ok);
+}
+
 TEST(RootlessCheck, CgroupDelegationNeedsV2AndAWritableCgroupWithControllers) {
   using berth::runtime::cgroups::Mode;
   CheckResult v1 = engine::cgroup_delegation(Mode::v1, "/sys/fs/cgroup", "");

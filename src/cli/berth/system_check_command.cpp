@@ -18,6 +18,7 @@ Result<int> run_check(Context& ctx, const std::string& format) {
     return fail_msg("--format: " + quote(format) + ": want json (or nothing, for lines)");
   engine::CheckInputs in = engine::current_user_inputs(ctx.paths().data_root);
   std::vector<engine::CheckResult> results = engine::rootless_checks(in);
+  std::vector<engine::CheckResult> limits = engine::rootless_limits(in);
   bool all_ok = true;
   for (const auto& r : results) all_ok = all_ok && r.ok;
   const bool root = in.uid == 0;
@@ -26,7 +27,11 @@ Result<int> run_check(Context& ctx, const std::string& format) {
     json checks = json::array();
     for (const auto& r : results)
       checks.push_back({{"name", r.name}, {"ok", r.ok}, {"detail", r.detail}, {"fix", r.fix}});
-    json out = {{"user", in.user}, {"uid", in.uid}, {"ok", all_ok}, {"checks", checks}};
+    json lifted = json::array();
+    for (const auto& r : limits)
+      lifted.push_back({{"name", r.name}, {"ok", r.ok}, {"detail", r.detail}, {"fix", r.fix}});
+    json out = {
+        {"user", in.user}, {"uid", in.uid}, {"ok", all_ok}, {"checks", checks}, {"limits", lifted}};
     if (root) out["note"] = kRootNote;
     std::printf("%s\n", out.dump(4).c_str());
     return all_ok ? 0 : 1;
@@ -35,6 +40,11 @@ Result<int> run_check(Context& ctx, const std::string& format) {
   for (const auto& r : results) {
     std::printf("%-7s %s: %s\n", r.ok ? "ok" : "missing", r.name.c_str(), r.detail.c_str());
     if (!r.ok && !r.fix.empty()) std::printf("        fix: %s\n", r.fix.c_str());
+  }
+  // Not needed to run rootless, so not in the exit status: what the admin may lift.
+  for (const auto& r : limits) {
+    std::printf("%-7s %s: %s\n", r.ok ? "ok" : "limit", r.name.c_str(), r.detail.c_str());
+    if (!r.ok && !r.fix.empty()) std::printf("        lift: %s\n", r.fix.c_str());
   }
   return all_ok ? 0 : 1;
 }
