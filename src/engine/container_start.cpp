@@ -134,9 +134,12 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
     for (const auto& dir : plan.create_dirs) BERTH_CHECK(fs::mkdir_p(dir, 0755));
     // Volumes hold container ids, mounted idmapped; where the kernel cannot, the host ids.
     in.idmap_volumes = map && idmaps_data_root();
+    std::optional<VolumeOwner> empty_root_owner;
+    if (map && !in.idmap_volumes && !rootless_)
+      empty_root_owner = VolumeOwner{map->root_uid(), map->root_gid()};
     in.volume_mounts = BERTH_TRY(mount_volumes(
         volumes_, record.state.value("Mounts", nlohmann::json::array()), plan.volumes, p.rootfs,
-        in.idmap_volumes ? host_to_container_owner(map) : OwnerTranslation{}));
+        in.idmap_volumes ? host_to_container_owner(map) : OwnerTranslation{}, empty_root_owner));
     nlohmann::json spec = BERTH_TRY(build_oci_spec(in));
     BERTH_CHECK(fs::write_file_atomic(p.run_dir + "/config.json", spec.dump(), 0600));
     return launch_monitor(p.run_dir, m);

@@ -136,4 +136,20 @@ Status VolumeService::copy_up(const VolumeRecord& volume, int rootfs_dir_fd,
   return {};
 }
 
+Status VolumeService::give_empty_root(const VolumeRecord& volume, VolumeOwner owner) {
+  std::string what = "give volume " + volume.name + " to " + std::to_string(owner.uid) + ":" +
+                     std::to_string(owner.gid);
+  auto dir = open_data_dir(volume.name, O_RDONLY);
+  if (!dir) return fail(dir.error().wrap(what));
+  struct stat st;
+  if (::fstat(dir->get(), &st) < 0) return fail_sys(what + ": stat " + quote(volume.mountpoint));
+  if (st.st_uid != 0 || st.st_gid != 0) return {};
+  auto existing = fs::names_at(dir->get(), volume.mountpoint);
+  if (!existing) return fail(existing.error().wrap(what));
+  if (!existing->empty()) return {};
+  if (::fchown(dir->get(), owner.uid, owner.gid) < 0)
+    return fail_sys(what + ": chown " + quote(volume.mountpoint));
+  return {};
+}
+
 }  // namespace berth::engine

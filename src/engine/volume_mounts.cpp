@@ -56,7 +56,8 @@ Result<json> create_volumes(VolumeService& volumes, const MountPlan& plan) {
 Result<std::vector<MountEntry>> mount_volumes(VolumeService& volumes, const json& mounts,
                                               const std::vector<VolumeRequest>& requests,
                                               const std::string& rootfs,
-                                              const OwnerTranslation& translate) {
+                                              const OwnerTranslation& translate,
+                                              std::optional<VolumeOwner> empty_root_owner) {
   std::vector<MountEntry> out;
   if (requests.empty()) return out;
   auto root = BERTH_TRY(sys::open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -70,6 +71,7 @@ Result<std::vector<MountEntry>> mount_volumes(VolumeService& volumes, const json
     auto v = BERTH_TRY(volumes.get(name));
     std::string path = BERTH_TRY(volumes.mount(v));
     if (!req.no_copy) BERTH_CHECK(volumes.copy_up(v, root.get(), req.destination, translate));
+    if (empty_root_owner) BERTH_CHECK(volumes.give_empty_root(v, *empty_root_owner));
     out.push_back(volume_mount(req, path));
   }
   return out;

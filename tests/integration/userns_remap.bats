@@ -260,6 +260,13 @@ host_uid_of_pid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
   [ "$(find "$rdata/layers-mapped" -path '*/diff/bin/busybox' | wc -l)" -eq 1 ]
   # The store's own layer is untouched.
   [ "$(stat -c %u "$(find "$rdata/layers" -path '*/diff/bin/busybox' | head -1)")" -eq 0 ]
+  # A new volume where the image has nothing holds host ids here: it is the remapped root's.
+  run rb --userns-remap "$IT_USER" run --rm -v rvol:/newdir rbb sh -c 'touch /newdir/w && stat -c "%u %g" /newdir'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" == "0 0" ]
+  [ "$(stat -c %u:%g "$rdata/volumes/rvol/_data")" == "$IT_SUBID_START:$IT_SUBID_START" ]
+  rb volume rm rvol >/dev/null
   # The copies go with the image's layers.
   rb rmi rbb >/dev/null
   run rb image prune -a -f
