@@ -27,6 +27,16 @@ std::string shown_image(const ImageRecord& r) {
 
 Result<GcReport> ImageStore::gc() {
   auto exclusive = BERTH_TRY(StoreLease::take(data_root_, StoreLease::Mode::exclusive));
+  return gc_locked();
+}
+
+Result<std::optional<GcReport>> ImageStore::try_gc() {
+  auto exclusive = BERTH_TRY(StoreLease::try_take(data_root_, StoreLease::Mode::exclusive));
+  if (!exclusive) return std::optional<GcReport>();
+  return std::optional<GcReport>(BERTH_TRY(gc_locked()));
+}
+
+Result<GcReport> ImageStore::gc_locked() {
   image_db::References refs;
   {
     std::lock_guard lock(*mu_);

@@ -39,6 +39,15 @@ void erase(std::vector<std::string>& names, const std::string& name) {
 }  // namespace
 
 Result<RemovedImage> ImageStore::remove(std::string_view full_name_or_id, bool force) {
+  RemovedImage out = BERTH_TRY(remove_record(full_name_or_id, force));
+  if (!out.deleted.empty()) {
+    auto report = BERTH_TRY(try_gc());
+    if (report) out.space_reclaimed = report->bytes_freed;
+  }
+  return out;
+}
+
+Result<RemovedImage> ImageStore::remove_record(std::string_view full_name_or_id, bool force) {
   const std::string arg(full_name_or_id);
   std::lock_guard lock(*mu_);
   auto txn = BERTH_TRY(sqlite::Transaction::begin(db_));

@@ -64,8 +64,9 @@ class ImageStore {
   Status tag(const Digest& id,
              const std::string& full_name);  // moves the tag if another image had it
   // Docker's rmi: a name untags (and deletes the image when it was its last name); an id deletes,
-  // refused when the image has several repositories unless force; deleting removes the record only
-  // (gc() frees blobs and layers). in_use(id) (set by the engine later) refuses unless force.
+  // refused when the image has several repositories unless force. A deletion then frees the blobs
+  // and layers no image needs any more (gc()), unless a pull holds the store at that moment: a
+  // later rmi or prune frees them. in_use(id) (set by the engine later) refuses unless force.
   // Forced, an image in use loses its names but keeps its record, so that gc() keeps its layers.
   Result<RemovedImage> remove(std::string_view full_name_or_id, bool force);
   // Images without tags ("dangling"), or all images when all=true; then gc().
@@ -76,6 +77,8 @@ class ImageStore {
   // process's start when no lease is held. Takes the exclusive lock. Layers that a snapshot stands
   // on are kept.
   Result<GcReport> gc();
+  // gc() unless a lease is held now (nullopt): it does not wait.
+  Result<std::optional<GcReport>> try_gc();
   // problems: one line per inconsistency: a record whose manifest/config/layer blob is missing or
   // corrupt, a layer dir missing for a recorded image, a blob that is not what its name says
   // (ContentStore::check). Empty = consistent.
@@ -90,6 +93,8 @@ class ImageStore {
   const std::string& data_root() const { return data_root_; }
 
  private:
+  Result<RemovedImage> remove_record(std::string_view full_name_or_id, bool force);
+  Result<GcReport> gc_locked();
   ImageStore(std::string data_root, StoreOptions options, ContentStore content, LayerStore layers,
              sqlite::Db db)
       : data_root_(std::move(data_root)),

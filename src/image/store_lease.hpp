@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/error.hpp"
@@ -16,6 +17,8 @@ class StoreLease {
   enum class Mode { shared, exclusive };
   // Waits for the lock.
   static Result<StoreLease> take(const std::string& data_root, Mode mode);
+  // nullopt when another holder keeps it now.
+  static Result<std::optional<StoreLease>> try_take(const std::string& data_root, Mode mode);
 
   StoreLease(StoreLease&&) noexcept = default;
   StoreLease& operator=(StoreLease&&) noexcept = default;

@@ -175,6 +175,11 @@ teardown() {
   [[ "$output" == *"Deleted: $id"* ]]
   run berth images -q
   [ -z "$output" ]
+  # Its layers and blobs go with it, as with Docker's rmi.
+  [ -z "$(ls "$TDIR/data/layers")" ]
+  [ -z "$(ls "$TDIR/data/content/blobs/sha256")" ]
+  run berth image check
+  [ "$status" -eq 0 ]
 }
 
 @test "image prune: dangling images first, all with -a; the store stays consistent" {

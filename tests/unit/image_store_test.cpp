@@ -215,12 +215,40 @@ TEST(ImageStore, RemoveByNameUntagsThenDeletes) {
   EXPECT_EQ(r->untagged, (std::vector<std::string>{"docker.io/library/busybox:1.36", by_digest}));
   EXPECT_EQ(r->deleted, std::vector<Digest>{image.config});
   EXPECT_FALSE(find(f.store, image.config.str()));
-  // Blobs and layers stay until gc.
-  EXPECT_TRUE(f.blob(image.manifest));
-  EXPECT_TRUE(f.store.layers().has(image.chain_ids[0]));
+  // Its blobs and layers go with it, as with Docker's rmi.
+  EXPECT_FALSE(f.blob(image.manifest));
+  EXPECT_FALSE(f.store.layers().has(image.chain_ids[0]));
+  EXPECT_GT(r->space_reclaimed, 0u);
   auto missing = f.store.remove(kBusybox, false);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().what(), std::string("No such image: ") + kBusybox);
+}
+
+TEST(ImageStore, RemoveKeepsWhatAnotherImageOrARunningPullNeeds) {
+  Fixture f;
+  auto first = put_image(f.store.content(), {f.base});
+  auto second = put_image(f.store.content(), {f.base, f.app});
+  f.add(first, {"docker.io/library/a:1"}, {});
+  f.add(second, {"docker.io/library/b:1"}, {});
+  auto r = f.store.remove("docker.io/library/b:1", false);
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_FALSE(f.blob(second.manifest));
+  EXPECT_TRUE(f.store.layers().has(first.chain_ids[0]));  // a's layer, shared
+  EXPECT_FALSE(f.store.layers().has(second.chain_ids[1]));
+
+  // A pull holds the store: the record goes at once, the files at the next gc.
+  auto lease = f.store.lease();
+  ASSERT_TRUE(lease) << lease.error().what();
+  r = f.store.remove("docker.io/library/a:1", false);
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_EQ(r->deleted, std::vector<Digest>{first.config});
+  EXPECT_TRUE(f.blob(first.manifest));
+  EXPECT_TRUE(f.store.layers().has(first.chain_ids[0]));
+  { auto released = std::move(*lease); }
+  auto gc = f.store.gc();
+  ASSERT_TRUE(gc) << gc.error().what();
+  EXPECT_FALSE(f.blob(first.manifest));
+  EXPECT_FALSE(f.store.layers().has(first.chain_ids[0]));
 }
 
 TEST(ImageStore, RemoveByNameKeepsOtherRepositories) {
