@@ -65,6 +65,8 @@ runtime::RuntimeOptions ContainerService::runtime_options() const {
 }
 
 Result<ContainerRecord> ContainerService::create(CreateRequest request) {
+  // Until the snapshot names its layers, an rmi's gc must not take them.
+  auto lease = BERTH_TRY(images_.store().lease());
   image::ImageRecord image = BERTH_TRY(images_.resolve(request.config.image));
   image::ImageConfig image_config = BERTH_TRY(images_.config(image));
   std::string id = random_id();
@@ -143,8 +145,10 @@ Result<std::optional<IdMap>> ContainerService::match_user_map(
   std::vector<std::string> layers;
   for (auto it = chains.rbegin(); it != chains.rend(); ++it)
     layers.push_back(images_.store().layers().diff_path(*it));
-  auto passwd = BERTH_TRY(image::read_layered_file(layers, "/etc/passwd"));
-  auto group = BERTH_TRY(image::read_layered_file(layers, "/etc/group"));
+  // Rootless layers carry user.overlay.* whiteouts.
+  const auto format = image::WhiteoutFormat::overlay_userxattr;
+  auto passwd = BERTH_TRY(image::read_layered_file(layers, "/etc/passwd", format));
+  auto group = BERTH_TRY(image::read_layered_file(layers, "/etc/group", format));
   ExecUser user = BERTH_TRY(resolve_user_in(passwd.value_or(""), group.value_or(""),
                                             request.config.user, request.host_config.group_add));
   if (user.uid == 0 && user.gid == 0) return std::optional<IdMap>{};

@@ -84,8 +84,10 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
   HostConfig host = BERTH_TRY(host_config_from_json(record.host_config));
   image::ImageRecord image = BERTH_TRY(images_.resolve(record.image_id));
   // A create killed between its record and its files.
-  if (!fs::exists(p.hostname_path))
+  if (!fs::exists(p.hostname_path)) {
+    auto lease = BERTH_TRY(images_.store().lease());
     BERTH_CHECK(prepare_files(record, BERTH_TRY(images_.store().chain_ids(image.id))));
+  }
 
   SpecInput in;
   in.config = config;

@@ -115,11 +115,19 @@ std::vector<runtime::IdMapping> swap_map(uint32_t a, uint32_t b) {
 Status resolve_mount_idmaps(std::vector<MountEntry>& mounts, const MountUser& user) {
   for (auto& m : mounts) {
     if (m.idmap.empty()) continue;
+    auto rootless_refusal = [&] {
+      return fail_msg(m.idmap + " " + quote(m.source) +
+                      ": rootless, the kernel gives users no idmapped mounts (match-user works "
+                      "without one)");
+    };
     if (m.idmap == "match-user") {
       BERTH_CHECK(resolve_match_user(m, user));
     } else if (m.idmap == "idmap") {
-      if (!user.uid_map.empty()) m.options.push_back("idmap");
+      if (user.uid_map.empty()) continue;  // no user namespace of its own: nothing to map
+      if (user.rootless) return rootless_refusal();
+      m.options.push_back("idmap");
     } else if (m.idmap.starts_with("idmap=")) {
+      if (user.rootless) return rootless_refusal();
       BERTH_CHECK(parse_podman_idmap(m.idmap, user, m));
       m.options.push_back("idmap");
     } else {

@@ -10,6 +10,7 @@
 #include "base/fs.hpp"
 #include "base/root_path.hpp"
 #include "base/syscalls.hpp"
+#include "engine/volume_options.hpp"
 #include "engine/volume_store.hpp"
 
 namespace berth::engine {
@@ -137,6 +138,8 @@ Status VolumeService::copy_up(const VolumeRecord& volume, int rootfs_dir_fd,
 }
 
 Status VolumeService::give_empty_root(const VolumeRecord& volume, VolumeOwner owner) {
+  // A mounted filesystem (a device, NFS, a bind of a host folder) keeps the owners it has.
+  if (local_volume_needs_mount(volume.options)) return {};
   std::string what = "give volume " + volume.name + " to " + std::to_string(owner.uid) + ":" +
                      std::to_string(owner.gid);
   auto dir = open_data_dir(volume.name, O_RDONLY);

@@ -82,7 +82,8 @@ class VolumeService {
   // container's root shows host ids; volumes hold the container's).
   Status copy_up(const VolumeRecord& volume, int rootfs_dir_fd, const std::string& container_path,
                  const OwnerTranslation& translate = {});
-  // Gives the volume's folder to owner when it is empty and still root's (0:0).
+  // Gives the volume's folder to owner when it is empty and still root's (0:0), unless the volume
+  // is a filesystem of its own (driver options).
   Status give_empty_root(const VolumeRecord& volume, VolumeOwner owner);
   // Bytes of the files in the volume (each inode once, not following symlinks or crossing mounts).
   Result<uint64_t> volume_size(const VolumeRecord& volume);

@@ -41,8 +41,11 @@ void erase(std::vector<std::string>& names, const std::string& name) {
 Result<RemovedImage> ImageStore::remove(std::string_view full_name_or_id, bool force) {
   RemovedImage out = BERTH_TRY(remove_record(full_name_or_id, force));
   if (!out.deleted.empty()) {
-    auto report = BERTH_TRY(try_gc());
-    if (report) out.space_reclaimed = report->bytes_freed;
+    auto report = try_gc();
+    if (!report)
+      out.gc_error = report.error().what();
+    else if (*report)
+      out.space_reclaimed = (*report)->bytes_freed;
   }
   return out;
 }

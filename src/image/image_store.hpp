@@ -29,6 +29,8 @@ struct RemovedImage {
   std::vector<std::string> untagged;
   std::vector<Digest> deleted;
   uint64_t space_reclaimed = 0;  // prune: what its gc() freed
+  // rmi: why its gc() failed; the deletion stands, and a later gc or prune frees the files.
+  std::string gc_error;
 };
 struct StoreCheck {
   std::vector<std::string> problems;

@@ -15,24 +15,24 @@ namespace {
 
 enum class Found { absent, hidden, file };
 
-bool marked(int dir_fd, const std::string& name, const char* root_key, const char* user_key,
+// overlay.<what>=value in the namespace of format's xattrs; an unreadable key is no mark.
+bool marked(int dir_fd, const std::string& name, WhiteoutFormat format, const char* what,
             const char* value) {
-  for (const char* key : {root_key, user_key}) {
-    auto v = layer_fs::get_xattr(dir_fd, name, key);  // an unreadable key (EPERM) is no mark
-    if (v && *v && **v == value) return true;
-  }
-  return false;
+  std::string key =
+      std::string(format == WhiteoutFormat::overlay_root ? "trusted" : "user") + ".overlay." + what;
+  auto v = layer_fs::get_xattr(dir_fd, name, key);
+  return v && *v && **v == value;
 }
 
-bool is_whiteout(int dir_fd, const std::string& name, const struct stat& st) {
+bool is_whiteout(int dir_fd, const std::string& name, const struct stat& st,
+                 WhiteoutFormat format) {
   if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) return true;
-  return S_ISREG(st.st_mode) && st.st_size == 0 &&
-         marked(dir_fd, name, "trusted.overlay.whiteout", "user.overlay.whiteout", "y");
+  return S_ISREG(st.st_mode) && st.st_size == 0 && marked(dir_fd, name, format, "whiteout", "y");
 }
 
 // What one layer says of the path; opaque is set when a directory on the way hides lower layers.
 Result<Found> look_in_layer(const std::string& layer, const std::vector<std::string>& parts,
-                            std::string& content, bool& opaque) {
+                            WhiteoutFormat format, std::string& content, bool& opaque) {
   unique_fd dir(::open(layer.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return fail_sys("open layer " + quote(layer));
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -42,7 +42,7 @@ Result<Found> look_in_layer(const std::string& layer, const std::vector<std::str
       if (errno == ENOENT) return Found::absent;
       return fail_sys("stat " + quote(name) + " in layer " + quote(layer));
     }
-    if (is_whiteout(dir.get(), name, st)) return Found::hidden;
+    if (is_whiteout(dir.get(), name, st, format)) return Found::hidden;
     bool last = i + 1 == parts.size();
     if (last) {
       if (!S_ISREG(st.st_mode)) return Found::hidden;
@@ -58,7 +58,7 @@ Result<Found> look_in_layer(const std::string& layer, const std::vector<std::str
         ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!next) return fail_sys("open " + quote(name) + " in layer " + quote(layer));
     dir = std::move(next);
-    if (marked(dir.get(), "", "trusted.overlay.opaque", "user.overlay.opaque", "y")) opaque = true;
+    if (marked(dir.get(), "", format, "opaque", "y")) opaque = true;
   }
   return Found::absent;
 }
@@ -66,7 +66,8 @@ Result<Found> look_in_layer(const std::string& layer, const std::vector<std::str
 }  // namespace
 
 Result<std::optional<std::string>> read_layered_file(const std::vector<std::string>& layers,
-                                                     const std::string& path) {
+                                                     const std::string& path,
+                                                     WhiteoutFormat format) {
   std::vector<std::string> parts;
   for (auto& p : split(path, '/'))
     if (!p.empty()) parts.push_back(p);
@@ -78,7 +79,7 @@ Result<std::optional<std::string>> read_layered_file(const std::vector<std::stri
   for (const auto& layer : layers) {
     std::string content;
     bool opaque = false;
-    Found found = BERTH_TRY(look_in_layer(layer, parts, content, opaque));
+    Found found = BERTH_TRY(look_in_layer(layer, parts, format, content, opaque));
     if (found == Found::file) return std::optional<std::string>(std::move(content));
     if (found == Found::hidden || opaque) break;
   }

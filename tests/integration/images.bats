@@ -176,8 +176,8 @@ teardown() {
   run berth images -q
   [ -z "$output" ]
   # Its layers and blobs go with it, as with Docker's rmi.
-  [ -z "$(ls "$TDIR/data/layers")" ]
-  [ -z "$(ls "$TDIR/data/content/blobs/sha256")" ]
+  [ -d "$TDIR/data/layers" ] && [ -z "$(ls "$TDIR/data/layers")" ]
+  [ -d "$TDIR/data/content/blobs/sha256" ] && [ -z "$(ls "$TDIR/data/content/blobs/sha256")" ]
   run berth image check
   [ "$status" -eq 0 ]
 }

@@ -40,8 +40,10 @@ struct Layers {
   }
 };
 
+constexpr auto kUserXattrs = berth::image::WhiteoutFormat::overlay_userxattr;
+
 std::optional<std::string> read(const Layers& l, const std::string& path) {
-  auto r = read_layered_file(l.dirs, path);
+  auto r = read_layered_file(l.dirs, path, kUserXattrs);
   EXPECT_TRUE(r) << r.error().what();
   return r ? *r : std::nullopt;
 }
@@ -74,6 +76,17 @@ TEST(LayeredFile, ACharDeviceWhiteoutOfADirectoryOnTheWayHidesIt) {
   EXPECT_EQ(read(l, "/etc/passwd"), std::nullopt);
 }
 
+TEST(LayeredFile, OnlyTheXattrsOfTheLayersFormatCount) {
+  Layers l;
+  l.write(1, "/etc/passwd", "mid");
+  l.write(0, "/etc/passwd", "");
+  if (!l.set_xattr(0, "/etc/passwd", "user.overlay.whiteout", "y"))
+    GTEST_SKIP() << "no user xattrs on " << l.tmp.path;
+  auto r = read_layered_file(l.dirs, "/etc/passwd", berth::image::WhiteoutFormat::overlay_root);
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_EQ(*r, "");  // to a root overlay it is an empty file
+}
+
 TEST(LayeredFile, AnOpaqueDirectoryHidesTheLayersBelow) {
   Layers l;
   l.write(2, "/etc/passwd", "low");
@@ -92,8 +105,7 @@ TEST(LayeredFile, AFileOrSymlinkOnTheWayOrAsTheFileReadsAsAbsent) {
   EXPECT_EQ(read(l, "/etc/passwd"), std::nullopt);
 
   Layers s;
-  s.write(1, "/etc/shadow", "secret");
-  s.mkdir(0, "/etc");
+  s.write(0, "/etc/shadow", "secret");
   ASSERT_EQ(::symlink("shadow", (s.dirs[0] + "/etc/passwd").c_str()), 0);
   EXPECT_EQ(read(s, "/etc/passwd"), std::nullopt);
   ASSERT_EQ(::symlink("/", (s.dirs[0] + "/usr").c_str()), 0);
@@ -103,7 +115,7 @@ TEST(LayeredFile, AFileOrSymlinkOnTheWayOrAsTheFileReadsAsAbsent) {
 TEST(LayeredFile, OnlyAbsolutePlainPaths) {
   Layers l;
   for (const char* bad : {"etc/passwd", "/etc/../etc/passwd", "/"}) {
-    auto r = read_layered_file(l.dirs, bad);
+    auto r = read_layered_file(l.dirs, bad, kUserXattrs);
     ASSERT_FALSE(r) << bad;
     EXPECT_NE(r.error().what().find("read from image layers"), std::string::npos);
   }

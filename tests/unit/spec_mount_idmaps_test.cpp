@@ -56,6 +56,26 @@ TEST(SpecMountIdmaps, PodmanIdmapWithContainerIdsGoesThroughTheContainersMap) {
   EXPECT_EQ(mounts[0].options.back(), "idmap");
 }
 
+TEST(SpecMountIdmaps, RootlessIdmapIsNothingWithoutAMapAndRefusedWithOne) {
+  std::vector<MountEntry> mounts = {{"bind", "/srv", "/s", {"rbind"}}};
+  mounts[0].idmap = "idmap";
+  MountUser user;
+  user.rootless = true;
+  ASSERT_TRUE(resolve_mount_idmaps(mounts, user));
+  EXPECT_EQ(mounts[0].options, std::vector<std::string>{"rbind"});
+
+  user.uid_map = {{0, 1, 1000}, {1000, 0, 1}};  // keep-id's layout
+  user.gid_map = user.uid_map;
+  for (const char* request : {"idmap", "idmap=uids=0-1-1;gids=0-1-1"}) {
+    mounts[0].idmap = request;
+    auto r = resolve_mount_idmaps(mounts, user);
+    ASSERT_FALSE(r) << request;
+    EXPECT_NE(r.error().what().find("rootless, the kernel gives users no idmapped mounts"),
+              std::string::npos)
+        << r.error().what();
+  }
+}
+
 TEST(SpecMountIdmaps, BadRequestsAreRefusedByName) {
   for (const char* bad : {"idmap=uids=x", "idmap=uids=1-2-0;gids=1-2-1", "idmap=uids=1-2-3",
                           "idmap=foo=1", "match-users"}) {

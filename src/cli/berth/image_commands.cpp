@@ -40,6 +40,9 @@ Result<int> run_rmi(Context& ctx, const RmiFlags& f) {
       continue;
     }
     print_removed(*removed, "Untagged", "Deleted");
+    if (!removed->gc_error.empty())
+      std::fprintf(stderr, "Warning: %s: files left for the next prune: %s\n", n.c_str(),
+                   removed->gc_error.c_str());
   }
   return status;
 }

@@ -11,7 +11,10 @@ namespace berth::runtime::cgroups {
 // Starts, on a detached thread, a move of the calling process into the v1 devices cgroup it is
 // in already: nothing changes, but the grace period starts now and runs while the caller prepares
 // the container that the runtime moves some milliseconds later. Does nothing where the process
-// has no v1 devices cgroup; a move that fails (no permission) costs nothing.
+// has no v1 devices cgroup, or the second time; a move that fails (no permission) costs nothing.
+// The thread takes no signals and allocates no memory. It leaves the process single-threaded
+// again within a grace period: call this only where setns(2) of a mount or user namespace does
+// not follow at once.
 void prime_cgroup_moves();
 
 }  // namespace berth::runtime::cgroups
