@@ -46,7 +46,6 @@ Result<int> run_exec(Context& ctx, CLI::App& cmd, const ExecFlags& f) {
   words.erase(words.begin());
   if (f.tty && !f.detach && !::isatty(STDIN_FILENO))
     return fail_msg("the input device is not a TTY");
-  ctx.expect_cgroup_move();
 
   engine::ContainerService* service = BERTH_TRY(ctx.containers());
   auto r = BERTH_TRY(service->get(name));

@@ -35,8 +35,9 @@ class Context {
   const image::RegistryConfig& registry_config() const { return registry_; }
   Result<engine::ImageService*> images();
   Result<engine::ContainerService*> containers();
-  // Called first by the commands that start or exec a container, so that the kernel's grace
-  // period for its cgroup move runs meanwhile (runtime/cgroups/move_primer.hpp). Root only.
+  // Called first by the commands that start a container, so that the kernel's grace period for
+  // its cgroup move runs meanwhile (runtime/cgroups/move_primer.hpp). Root only. Not for exec,
+  // whose runtime clones its process in this one (clone3, no fork handlers) and allocates there.
   void expect_cgroup_move() const;
 
  private:

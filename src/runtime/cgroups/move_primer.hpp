@@ -14,7 +14,7 @@ namespace berth::runtime::cgroups {
 // has no v1 devices cgroup, or the second time; a move that fails (no permission) costs nothing.
 // The thread takes no signals and allocates no memory. It leaves the process single-threaded
 // again within a grace period: call this only where setns(2) of a mount or user namespace does
-// not follow at once.
+// not follow at once, nor a clone without fork's handlers whose child allocates.
 void prime_cgroup_moves();
 
 }  // namespace berth::runtime::cgroups
