@@ -95,26 +95,44 @@ Result<std::vector<std::string>> names_at(int dir_fd, const std::string& shown) 
 
 namespace {
 
-Status remove_at(int dirfd, const std::string& name, const std::string& shown) {
-  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return {};
-  if (errno != EISDIR && errno != EPERM) return fail_sys("remove " + quote(shown));
-  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+// A directory to empty: one that its owner may not read or search is made 0700 first (a layer
+// can hold such directories).
+Result<unique_fd> open_dir_for_removal(int dir_fd, const std::string& name,
+                                       const std::string& shown) {
+  int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == EACCES) {
+    // Not readable by its owner: chmod through an O_PATH fd's magic link, which fchmod can't take.
+    auto path_fd = BERTH_TRY(sys::openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW));
+    if (::chmod(sys::fd_path(path_fd.get()).c_str(), 0700) < 0)
+      return fail_sys("chmod " + quote(shown));
+    fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  }
   if (fd < 0) return fail_sys("open " + quote(shown));
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    ::close(fd);
-    return fail_sys("opendir " + quote(shown));
+  unique_fd owned(fd);
+  struct stat st;
+  if (::fstat(fd, &st) < 0) return fail_sys("stat " + quote(shown));
+  if ((st.st_mode & 0700) != 0700 && ::fchmod(fd, (st.st_mode & 07777) | 0700) < 0)
+    return fail_sys("chmod " + quote(shown));
+  return owned;
+}
+
+Status remove_at(int dir_fd, const std::string& name, const std::string& shown) {
+  if (::unlinkat(dir_fd, name.c_str(), 0) == 0 || errno == ENOENT) return {};
+  if (errno != EISDIR && errno != EPERM) return fail_sys("remove " + quote(shown));
+  const int unlink_errno = errno;
+  auto fd = open_dir_for_removal(dir_fd, name, shown);
+  if (!fd) {
+    int e = fd.error().errno_value;
+    if (e == ENOENT) return {};
+    if (e == ENOTDIR || e == ELOOP) {
+      errno = unlink_errno;  // not a directory: EPERM was the answer (an immutable folder, say)
+      return fail_sys("remove " + quote(shown));
+    }
+    return fail(fd.error());
   }
-  Status status;
-  while (auto* ent = ::readdir(dir)) {
-    std::string child = ent->d_name;
-    if (child == "." || child == "..") continue;
-    status = remove_at(::dirfd(dir), child, shown + "/" + child);
-    if (!status) break;
-  }
-  ::closedir(dir);
-  if (!status) return status;
-  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
+  auto names = BERTH_TRY(names_at(fd->get(), shown));
+  for (const auto& child : names) BERTH_CHECK(remove_at(fd->get(), child, shown + "/" + child));
+  if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
     return fail_sys("remove " + quote(shown));
   return {};
 }
@@ -125,8 +143,8 @@ Status remove_all(const std::string& path) {
   return remove_at(AT_FDCWD, path, path);
 }
 
-Status remove_all_at(int dir_fd, const std::string& name) {
-  return remove_at(dir_fd, name, name);
+Status remove_all_at(int dir_fd, const std::string& name, const std::string& shown) {
+  return remove_at(dir_fd, name, shown.empty() ? name : shown);
 }
 
 bool exists(const std::string& path) {

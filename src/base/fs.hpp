@@ -17,10 +17,12 @@ Status write_file(const std::string& path, const std::string& data);
 // Writes through a temp file and rename, so readers see the old or the new file whole.
 Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode);
 Status mkdir_p(const std::string& path, mode_t mode);
-// Removes a tree without following symlinks; a missing path is not an error.
+// Removes a tree without following symlinks (a directory its owner may not read is made 0700
+// first); a missing path is not an error.
 Status remove_all(const std::string& path);
 // The same for name relative to an open directory.
-Status remove_all_at(int dir_fd, const std::string& name);
+// shown: the path errors name (default: name).
+Status remove_all_at(int dir_fd, const std::string& name, const std::string& shown = "");
 bool exists(const std::string& path);
 std::string dirname(const std::string& path);
 std::string basename(const std::string& path);
