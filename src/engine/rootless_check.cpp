@@ -50,4 +50,14 @@ std::vector<CheckResult> rootless_checks(const CheckInputs& in) {
   };
 }
 
+std::optional<std::string> read_sysctl(const std::string& proc_sys, std::string name) {
+  for (auto& c : name)
+    if (c == '.') c = '/';
+  auto text = fs::read_file(fs::join(proc_sys, name));
+  if (!text) return std::nullopt;
+  auto first = text->find_first_not_of(" \t\n");
+  if (first == std::string::npos) return std::string();
+  return text->substr(first, text->find_last_not_of(" \t\n") - first + 1);
+}
+
 }  // namespace berth::engine

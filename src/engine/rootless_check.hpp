@@ -80,6 +80,11 @@ CheckResult cgroup_delegation(runtime::cgroups::Mode mode, const std::string& cg
 CheckResult check_xdg_runtime_dir(const std::optional<std::string>& dir, const std::string& user,
                                   uid_t uid);
 
+// A sysctl's value under proc_sys by its name ("net.ipv4.ping_group_range" or
+// "net/ipv4/ping_group_range"), whitespace at the ends removed; nullopt when there is no such file
+// or it cannot be read.
+std::optional<std::string> read_sysctl(const std::string& proc_sys, std::string name);
+
 // What rootless containers cannot do on this machine until the admin lifts it, from the sysctls
 // under in.proc_sys: ports below net.ipv4.ip_unprivileged_port_start, and ping sockets outside
 // net.ipv4.ping_group_range, on the host network (a container's own network namespace is the

@@ -15,7 +15,7 @@ namespace {
 
 // The number in a sysctl file, or nullopt when it is missing or unreadable.
 std::optional<long> sysctl_number(const std::string& proc_sys, const std::string& name) {
-  auto text = fs::read_file(fs::join(proc_sys, name));
+  auto text = read_sysctl(proc_sys, name);
   if (!text) return std::nullopt;
   try {
     return std::stol(*text);

@@ -2,7 +2,6 @@
 #include <sstream>
 #include <string>
 
-#include "base/fs.hpp"
 #include "engine/rootless_check.hpp"
 
 namespace berth::engine {
@@ -10,20 +9,9 @@ namespace {
 
 constexpr const char* kPersist = " (to keep it, put the setting in /etc/sysctl.d/99-berth.conf)";
 
-// A sysctl's value, whitespace at the ends removed; nullopt when the kernel has no such sysctl.
-std::optional<std::string> sysctl(const std::string& proc_sys, std::string name) {
-  for (auto& c : name)
-    if (c == '.') c = '/';
-  auto text = fs::read_file(proc_sys + "/" + name);
-  if (!text) return std::nullopt;
-  auto first = text->find_first_not_of(" \t\n");
-  if (first == std::string::npos) return std::string();
-  return text->substr(first, text->find_last_not_of(" \t\n") - first + 1);
-}
-
 CheckResult low_ports(const std::string& proc_sys) {
   CheckResult r{"privileged ports", false, "", ""};
-  auto value = sysctl(proc_sys, "net.ipv4.ip_unprivileged_port_start");
+  auto value = read_sysctl(proc_sys, "net.ipv4.ip_unprivileged_port_start");
   if (!value) {
     r.ok = true;
     r.detail = "no net.ipv4.ip_unprivileged_port_start on this kernel";
@@ -43,7 +31,7 @@ CheckResult low_ports(const std::string& proc_sys) {
 
 CheckResult ping(const std::string& proc_sys, gid_t gid) {
   CheckResult r{"ping", false, "", ""};
-  auto value = sysctl(proc_sys, "net.ipv4.ping_group_range");
+  auto value = read_sysctl(proc_sys, "net.ipv4.ping_group_range");
   if (!value) {
     r.ok = true;
     r.detail = "no net.ipv4.ping_group_range on this kernel";

@@ -6,23 +6,16 @@
 #include "engine/userns_auto.hpp"
 #include "engine/userns_keep_id.hpp"
 #include "engine/userns_mode.hpp"
+#include "id_mapping_text.hpp"
 
 using berth::engine::allocate_auto_map;
 using berth::engine::IdMap;
 using berth::engine::keep_id_map;
 using berth::engine::parse_userns_mode;
 using berth::engine::UsernsMode;
-using berth::runtime::IdMapping;
+using berth_test::text;
 
 namespace {
-
-std::string text(const std::vector<IdMapping>& map) {
-  std::string out;
-  for (const auto& m : map)
-    out += std::to_string(m.container_id) + ":" + std::to_string(m.host_id) + ":" +
-           std::to_string(m.size) + " ";
-  return out;
-}
 
 IdMap single(uint32_t host, uint32_t size) {
   return IdMap{{{0, host, size}}, {{0, host, size}}};

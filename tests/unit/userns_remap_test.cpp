@@ -6,11 +6,12 @@
 
 #include "base/fs.hpp"
 #include "engine/userns_remap.hpp"
+#include "id_mapping_text.hpp"
 
 using berth::engine::IdMap;
 using berth::engine::resolve_userns_remap;
 using berth::engine::SubidFiles;
-using berth::runtime::IdMapping;
+using berth_test::text;
 
 namespace {
 
@@ -38,14 +39,6 @@ class UsernsRemap : public ::testing::Test {
   std::string dir_;
   SubidFiles files_;
 };
-
-std::string text(const std::vector<IdMapping>& map) {
-  std::string out;
-  for (const auto& m : map)
-    out += std::to_string(m.container_id) + ":" + std::to_string(m.host_id) + ":" +
-           std::to_string(m.size) + " ";
-  return out;
-}
 
 }  // namespace
 

@@ -6,10 +6,11 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <sstream>
 #include <string>
+#include <vector>
 
 #include "base/fs.hpp"
+#include "runtime/cgroups/path.hpp"
 
 namespace berth::runtime::cgroups {
 
@@ -24,16 +25,12 @@ char primer_path[4096];
 std::string own_devices_procs() {
   auto text = fs::read_file("/proc/self/cgroup");
   if (!text) return {};
-  std::istringstream in(*text);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto first = line.find(':');
-    auto second = first == std::string::npos ? first : line.find(':', first + 1);
-    if (second == std::string::npos) continue;
-    if (line.compare(first + 1, second - first - 1, "devices") != 0) continue;
-    std::string path = line.substr(second + 1);
-    if (path.empty() || path[0] != '/' || path.find("/..") != std::string::npos) return {};
-    return "/sys/fs/cgroup/devices" + (path == "/" ? std::string() : path) + "/cgroup.procs";
+  auto lines = parse_proc_cgroup(*text);
+  if (!lines) return {};
+  for (const auto& l : *lines) {
+    if (l.controllers != std::vector<std::string>{"devices"}) continue;
+    if (l.path.empty() || l.path[0] != '/') return {};
+    return "/sys/fs/cgroup/devices" + (l.path == "/" ? std::string() : l.path) + "/cgroup.procs";
   }
   return {};
 }
