@@ -11,6 +11,7 @@
 #include "engine/container_defaults.hpp"
 #include "engine/container_lock.hpp"
 #include "engine/container_state.hpp"
+#include "engine/delegated_cgroup.hpp"
 #include "engine/etc_files.hpp"
 #include "engine/oci_spec_builder.hpp"
 #include "engine/spec_resources.hpp"
@@ -81,7 +82,14 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   probe.container_id = id;
   MountPlan plan = BERTH_TRY(plan_container_mounts(probe));
   // Limits that cannot be applied are refused now, as berth's own error (exit 125).
-  (void)BERTH_TRY(container_resources(request.host_config, {rootless_, false}));
+  ResourcePolicy policy{rootless_, "", {}};
+  if (rootless_) {
+    if (auto delegated = find_delegated_cgroup().value_or(std::nullopt)) {
+      policy.delegated_cgroup = delegated->dir();
+      policy.controllers = delegated->controllers;
+    }
+  }
+  (void)BERTH_TRY(container_resources(request.host_config, policy));
 
   // Held from choosing an --userns=auto range until the record that claims it is stored.
   std::optional<ContainerLock> userns_lock;

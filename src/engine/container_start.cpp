@@ -10,6 +10,7 @@
 #include "engine/container_lock.hpp"
 #include "engine/container_service.hpp"
 #include "engine/container_state.hpp"
+#include "engine/delegated_cgroup.hpp"
 #include "engine/idmap_probe.hpp"
 #include "engine/monitor_launch.hpp"
 #include "engine/oci_spec_builder.hpp"
@@ -107,7 +108,13 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
     in.gid_mappings = map->gids;
   }
   if (host.init.value_or(false)) in.init_path = BERTH_TRY(sibling_binary("berth-init"));
-  if (!rootless_) in.cgroups_path = "/berth/" + record.id;
+  if (!rootless_) {
+    in.cgroups_path = "/berth/" + record.id;
+  } else if (auto delegated = find_delegated_cgroup().value_or(std::nullopt)) {
+    in.delegated_controllers = BERTH_TRY(prepare_delegated_cgroup(*delegated));
+    in.delegated_cgroup = delegated->dir();
+    in.cgroups_path = delegated->container_path(record.id);
+  }
 
   monitor::MonitorConfig m;
   m.id = record.id;

@@ -249,8 +249,11 @@ Result<json> build_oci_spec(const SpecInput& in) {
     linux_section["gidMappings"] = id_mappings(gid_maps);
   }
   linux_section["devices"] = devices.devices;
-  auto resources = BERTH_TRY(container_resources(host, {in.rootless, in.cgroups_delegated}));
-  if (!in.rootless || in.cgroups_delegated) resources["devices"] = devices.rules;
+  auto resources = BERTH_TRY(
+      container_resources(host, {in.rootless, in.delegated_cgroup, in.delegated_controllers}));
+  // Rootless, the user namespace already keeps devices out, and device cgroup rules would need
+  // privileges the user lacks (a BPF program on cgroup v2).
+  if (!in.rootless) resources["devices"] = devices.rules;
   if (!resources.empty()) linux_section["resources"] = resources;
   if (!in.cgroups_path.empty()) linux_section["cgroupsPath"] = in.cgroups_path;
   auto sysctls = BERTH_TRY(container_sysctls(

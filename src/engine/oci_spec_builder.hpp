@@ -37,8 +37,11 @@ struct SpecInput {
   // Rootless berth inside the user's namespace (engine/rootless_namespace.hpp), whose map the
   // container shares unless it has mappings of its own.
   bool in_user_namespace = false;
-  bool idmap_volumes = false;      // volumes hold container ids: mount them idmapped
-  bool cgroups_delegated = false;  // rootless: limits may be applied
+  bool idmap_volumes = false;  // volumes hold container ids: mount them idmapped
+  // Rootless: the cgroup v2 the user owns (empty: none), and the controllers containers get
+  // below it, which decide the limits that may be set.
+  std::string delegated_cgroup;
+  std::vector<std::string> delegated_controllers;
   // A user namespace with these mappings when set. Rootless without them: the caller's uid and
   // gid as root, one id each.
   std::vector<runtime::IdMapping> uid_mappings;

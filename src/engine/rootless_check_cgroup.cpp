@@ -1,11 +1,9 @@
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "base/fs.hpp"
 #include "base/strings.hpp"
+#include "engine/delegated_cgroup.hpp"
 #include "engine/rootless_check.hpp"
-#include "runtime/cgroups/path.hpp"
 
 namespace berth::engine {
 namespace {
@@ -37,28 +35,19 @@ CheckResult cgroup_delegation(runtime::cgroups::Mode mode, const std::string& cg
     r.fix = unified_fix();
     return r;
   }
-  auto lines = runtime::cgroups::parse_proc_cgroup(proc_self_cgroup);
-  if (!lines) {
-    r.detail = "/proc/self/cgroup: " + lines.error().what();
+  auto own = delegation_candidate(mode, proc_self_cgroup);
+  if (!own || !*own) {
+    r.detail = own ? "no cgroup2 hierarchy" : "/proc/self/cgroup: " + own.error().what();
     return r;
   }
-  auto v2 = std::find_if(lines->begin(), lines->end(),
-                         [](const auto& l) { return l.hierarchy == 0 && l.controllers.empty(); });
-  if (v2 == lines->end()) {
-    r.detail = "/proc/self/cgroup names no cgroup v2 path";
+  const std::string dir = cgroup2_mount + (**own == "/" ? "" : **own);
+  if (auto path = first_unwritable(dir); !path.empty()) {
+    r.detail =
+        "own cgroup " + dir + " is not delegated to this user (" + path + " is not writable)";
+    r.fix = std::string(kDelegateFix) +
+            "; run berth inside the delegated tree (a login "
+            "session, or systemd-run --user --scope berth ...)";
     return r;
-  }
-  const std::string dir = cgroup2_mount + (v2->path == "/" ? "" : v2->path);
-  for (const char* file : {"", "/cgroup.procs", "/cgroup.subtree_control"}) {
-    std::string path = dir + file;
-    if (::access(path.c_str(), W_OK) < 0) {
-      r.detail =
-          "own cgroup " + dir + " is not delegated to this user (" + path + " is not writable)";
-      r.fix = std::string(kDelegateFix) +
-              "; run berth inside the delegated tree (a login "
-              "session, or systemd-run --user --scope berth ...)";
-      return r;
-    }
   }
   auto text = fs::read_file(dir + "/cgroup.controllers");
   if (!text) {
@@ -86,8 +75,7 @@ CheckResult cgroup_delegation(runtime::cgroups::Mode mode, const std::string& cg
 CheckResult check_cgroup_delegation() {
   auto mode = runtime::cgroups::detect_mode();
   if (!mode) return {"cgroup delegation", false, mode.error().what(), unified_fix()};
-  const std::string mount =
-      *mode == runtime::cgroups::Mode::hybrid ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+  const std::string mount = runtime::cgroups::unified_mount(*mode);
   auto text = fs::read_file("/proc/self/cgroup");
   if (!text) return {"cgroup delegation", false, text.error().what(), ""};
   return cgroup_delegation(*mode, mount, *text);

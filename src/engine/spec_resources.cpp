@@ -7,6 +7,8 @@
 #include <cctype>
 #include <set>
 
+#include "base/strings.hpp"
+
 namespace berth::engine {
 
 namespace {
@@ -50,16 +52,43 @@ Status check_limits(const HostConfig& h) {
   return {};
 }
 
-// The first limit that is set, by the flag a user gave it with.
-const char* first_limit_flag(const HostConfig& h) {
-  if (h.memory != 0) return "--memory";
-  if (h.memory_swap != 0) return "--memory-swap";
-  if (h.nano_cpus != 0) return "--cpus";
-  if (h.cpu_shares != 0) return "--cpu-shares";
-  if (h.cpu_quota != 0) return "--cpu-quota";
-  if (h.cpu_period != 0) return "--cpu-period";
-  if (h.pids_limit && *h.pids_limit > 0) return "--pids-limit";
-  return nullptr;
+struct SetLimit {
+  const char* flag;        // as the user gave it
+  const char* controller;  // the cgroup v2 controller that applies it
+};
+
+std::vector<SetLimit> set_limits(const HostConfig& h) {
+  std::vector<SetLimit> out;
+  if (h.memory != 0) out.push_back({"--memory", "memory"});
+  if (h.memory_swap != 0) out.push_back({"--memory-swap", "memory"});
+  if (h.nano_cpus != 0) out.push_back({"--cpus", "cpu"});
+  if (h.cpu_shares != 0) out.push_back({"--cpu-shares", "cpu"});
+  if (h.cpu_quota != 0) out.push_back({"--cpu-quota", "cpu"});
+  if (h.cpu_period != 0) out.push_back({"--cpu-period", "cpu"});
+  if (h.pids_limit && *h.pids_limit > 0) out.push_back({"--pids-limit", "pids"});
+  return out;
+}
+
+// Docker ignores limits rootless where it cannot apply them; berth says so.
+Status check_rootless_limits(const HostConfig& h, const ResourcePolicy& policy) {
+  auto limits = set_limits(h);
+  if (limits.empty()) return {};
+  if (policy.delegated_cgroup.empty())
+    return fail_msg(std::string(limits.front().flag) +
+                    ": resource limits need cgroup v2 controllers delegated to the user, and "
+                    "this rootless setup has none (`berth system check` tells how to enable "
+                    "them); berth does not ignore limits silently");
+  const auto& have = policy.controllers;
+  for (const auto& limit : limits) {
+    if (std::find(have.begin(), have.end(), limit.controller) != have.end()) continue;
+    return fail_msg(std::string(limit.flag) + ": the " + limit.controller +
+                    " controller is not delegated to this user (cgroup " +
+                    quote(policy.delegated_cgroup) + " offers " +
+                    (have.empty() ? std::string("none") : join(have, " ")) +
+                    "; `berth system check` tells how to delegate it); berth does not ignore "
+                    "limits silently");
+  }
+  return {};
 }
 
 const std::set<std::string> kUlimitNames = {
@@ -87,13 +116,9 @@ uint64_t rlimit_value(int64_t v) {
 Result<json> container_resources(const HostConfig& h, const ResourcePolicy& policy) {
   BERTH_CHECK(check_limits(h));
   json r = json::object();
-  if (policy.rootless && !policy.cgroups_delegated) {
-    if (const char* flag = first_limit_flag(h))
-      return fail_msg(std::string(flag) +
-                      ": resource limits need cgroup v2 controllers delegated to the user, and "
-                      "this rootless setup has none (`berth system check` tells how to enable "
-                      "them); berth does not ignore limits silently");
-    return r;
+  if (policy.rootless) {
+    BERTH_CHECK(check_rootless_limits(h, policy));
+    if (set_limits(h).empty()) return r;
   }
   json memory = json::object();
   if (h.memory != 0) memory["limit"] = h.memory;
@@ -109,7 +134,9 @@ Result<json> container_resources(const HostConfig& h, const ResourcePolicy& poli
     if (h.cpu_quota != 0) cpu["quota"] = h.cpu_quota;
   }
   if (!cpu.empty()) r["cpu"] = cpu;
-  if (h.pids_limit) r["pids"] = {{"limit", *h.pids_limit > 0 ? *h.pids_limit : -1}};
+  // Rootless, "unlimited" is what the container has anyway, with or without a pids controller.
+  if (h.pids_limit && (!policy.rootless || *h.pids_limit > 0))
+    r["pids"] = {{"limit", *h.pids_limit > 0 ? *h.pids_limit : -1}};
   return r;
 }
 

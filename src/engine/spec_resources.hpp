@@ -15,11 +15,14 @@ namespace berth::engine {
 
 struct ResourcePolicy {
   bool rootless = false;
-  bool cgroups_delegated = false;  // rootless only: the user owns a cgroup v2 subtree
+  // Rootless only: the cgroup v2 the user owns (empty: none), and the controllers it gives
+  // containers.
+  std::string delegated_cgroup;
+  std::vector<std::string> controllers;
 };
 
 // linux.resources without its devices: memory, cpu, pids; an empty object when nothing is set.
-// Rootless without delegated cgroups, any limit is an error naming its flag.
+// Rootless, a limit whose controller is not delegated is an error naming its flag.
 Result<nlohmann::json> container_resources(const HostConfig& host, const ResourcePolicy& policy);
 
 // process.rlimits from HostConfig.Ulimits ("nofile" -> RLIMIT_NOFILE; -1 is unlimited).

@@ -28,12 +28,45 @@ teardown() {
   local c
   for c in $(user_berth ps -aq 2>/dev/null); do user_berth rm -f -v "$c" >/dev/null 2>&1 || true; done
   pkill_user_procs
+  remove_delegated_cgroup
   rm -rf "$IT_HOME/.local" "$IT_XDG/berth"
   it_teardown
 }
 
 user_berth() {
   as_user "$BERTH" "$@"
+}
+
+# make_delegated_cgroup: a cgroup2 directory given to the user, as systemd's Delegate=yes gives
+# one, in $DELEG.
+make_delegated_cgroup() {
+  local mount=/sys/fs/cgroup/unified
+  is_cgroup_v2 && mount=/sys/fs/cgroup
+  [[ -f $mount/cgroup.procs ]] || skip "no cgroup2 hierarchy is mounted"
+  it_record cid "berthit-deleg-$$"
+  DELEG=$mount/berthit-deleg-$$
+  mkdir "$DELEG"
+  chown "$IT_UID:$IT_GID" "$DELEG" "$DELEG"/cgroup.{procs,subtree_control,threads}
+}
+
+# Deepest first: what is left in a cgroup goes back to the root, then the cgroup goes.
+remove_delegated_cgroup() {
+  [[ -n ${DELEG:-} && -d $DELEG ]] || return 0
+  local dir pid
+  for dir in $(find "$DELEG" -depth -type d); do
+    for pid in $(cat "$dir/cgroup.procs" 2>/dev/null); do
+      echo "$pid" >"$(dirname "$DELEG")/cgroup.procs" 2>/dev/null || true
+    done
+    rmdir "$dir"
+  done
+}
+
+# deleg_berth ARGS...: the user's berth, started inside the delegated cgroup (in the leaf where
+# berth moved the user's processes, once it has).
+deleg_berth() {
+  local at=$DELEG
+  [[ -d $DELEG/berth-leaf ]] && at=$DELEG/berth-leaf
+  (echo "$BASHPID" >"$at/cgroup.procs" && user_berth "$@")
 }
 
 @test "rootless: run --rm, and the container's root is the user on the host" {
@@ -90,6 +123,53 @@ user_berth() {
   echo "$output"
   [ "$status" -eq 125 ]
   [[ "$output" == *"--memory"* && "$output" == *deleg* ]]
+}
+
+@test "rootless in a delegated cgroup: a cgroup per container, pause, and limits of delegated controllers only" {
+  make_delegated_cgroup
+  run deleg_berth run -d --name svc bb sleep 1000
+  echo "$output"
+  [ "$status" -eq 0 ]
+  id=$(user_berth inspect -f '{{.Id}}' svc)
+  pid=$(user_berth inspect -f '{{.State.Pid}}' svc)
+  [ "$(cgroup_dir "$pid" unified)" == "$DELEG/berth/$id" ]
+  # cgroup v2 gives controllers only below a cgroup without processes: the shell moved to a leaf.
+  [ -z "$(cat "$DELEG/cgroup.procs")" ]
+  [ -n "$(cat "$DELEG/berth-leaf/cgroup.procs")" ]
+  [ "$(cat "$DELEG/cgroup.subtree_control")" == "$(cat "$DELEG/cgroup.controllers")" ]
+  [ "$(cat "$DELEG/berth/cgroup.subtree_control")" == "$(cat "$DELEG/cgroup.controllers")" ]
+
+  run deleg_berth pause svc
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$DELEG/berth/$id/cgroup.freeze")" == 1 ]
+  grep -qx 'frozen 1' "$DELEG/berth/$id/cgroup.events"
+  [ "$(user_berth inspect -f '{{.State.Status}}' svc)" == paused ]
+  run deleg_berth unpause svc
+  [ "$status" -eq 0 ]
+  grep -qx 'frozen 0' "$DELEG/berth/$id/cgroup.events"
+  run deleg_berth top svc
+  [[ "$output" == *"sleep 1000"* ]]
+  run deleg_berth stats --no-stream --format '{{.Name}} {{.PIDs}}' svc
+  echo "$output"
+  [ "$status" -eq 0 ]
+
+  if grep -qw memory "$DELEG/cgroup.controllers"; then
+    run deleg_berth run -d --name limited --memory 64m bb sleep 1000
+    [ "$status" -eq 0 ]
+    limited=$(user_berth inspect -f '{{.Id}}' limited)
+    [ "$(cat "$DELEG/berth/$limited/memory.max")" -eq $((64 << 20)) ]
+  else
+    run deleg_berth run --rm --memory 64m bb true
+    echo "$output"
+    [ "$status" -eq 125 ]
+    [[ "$output" == "Error: --memory: the memory controller is not delegated to this user (cgroup \"$DELEG\" offers"* ]]
+  fi
+
+  run deleg_berth rm -f svc
+  [ "$status" -eq 0 ]
+  [ -z "$(user_berth ps -aq)" ] || deleg_berth rm -f limited
+  [ -z "$(find "$DELEG/berth" -mindepth 1 -type d)" ]
 }
 
 @test "rootless --userns=keep-id: the user's own uid inside, the image still root's, files the user's" {

@@ -927,10 +927,26 @@ TEST_F(SpecBuilder, Rootless) {
   host_.memory = 0;
   host_.pids_limit = 10;
   EXPECT_TRUE(build_error().starts_with("--pids-limit: ")) << build_error();
-  input_.cgroups_delegated = true;
+  // A delegated cgroup: limits of its controllers apply, and no device rules (a cgroup v2
+  // device filter is a BPF program, which the user may not attach).
+  input_.delegated_cgroup = "/sys/fs/cgroup/user.slice/app.scope";
+  input_.delegated_controllers = {"memory"};
+  EXPECT_EQ(build_error(),
+            "--pids-limit: the pids controller is not delegated to this user (cgroup "
+            "\"/sys/fs/cgroup/user.slice/app.scope\" offers memory; `berth system check` tells "
+            "how to delegate it); berth does not ignore limits silently");
+  input_.delegated_controllers = {"memory", "pids"};
+  host_.pids_limit = 10;
+  host_.memory = 64 << 20;
   s = build();
   EXPECT_EQ(s["linux"]["resources"]["pids"]["limit"], 10);
-  EXPECT_EQ(s["linux"]["resources"]["devices"][0]["allow"], false);
+  EXPECT_EQ(s["linux"]["resources"]["memory"]["limit"], 64 << 20);
+  EXPECT_FALSE(s["linux"]["resources"].contains("devices"));
+  input_.delegated_controllers.clear();
+  host_.pids_limit = -1;
+  host_.memory = 0;
+  s = build();
+  EXPECT_FALSE(s["linux"].contains("resources")) << "unlimited pids needs no controller rootless";
 
   // --device rootless: the node is bound, since a user namespace may not mknod.
   host_ = HostConfig{};
@@ -945,7 +961,7 @@ TEST_F(SpecBuilder, Rootless) {
   // Privileged rootless: every capability, but no host devices beyond the runtime's defaults.
   host_ = HostConfig{};
   host_.privileged = true;
-  input_.cgroups_delegated = false;
+  input_.delegated_cgroup.clear();
   s = build();
   EXPECT_TRUE(s["linux"]["devices"].empty());
 

@@ -19,6 +19,9 @@ enum class Mode { v1, v2, hybrid };
 // /sys/fs/cgroup/unified when that is a tmpfs).
 Result<Mode> detect_mode();
 const char* to_string(Mode mode);
+// Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup (v2), /sys/fs/cgroup/unified (hybrid),
+// nowhere (v1: empty).
+std::string unified_mount(Mode mode);
 
 // The cgroup of one container, in every hierarchy that the machine has.
 class Cgroup {

@@ -83,13 +83,13 @@ Status HybridCgroup::apply(const Resources& r) {
 }
 
 Status HybridCgroup::freeze() {
-  return v1_.has("freezer") ? v1_.freeze() : v2_.freeze();
+  return v1_freezes() ? v1_.freeze() : v2_.freeze();
 }
 Status HybridCgroup::thaw() {
-  return v1_.has("freezer") ? v1_.thaw() : v2_.thaw();
+  return v1_freezes() ? v1_.thaw() : v2_.thaw();
 }
 Result<bool> HybridCgroup::frozen() {
-  return v1_.has("freezer") ? v1_.frozen() : v2_.frozen();
+  return v1_freezes() ? v1_.frozen() : v2_.frozen();
 }
 
 Result<std::vector<pid_t>> HybridCgroup::pids() {

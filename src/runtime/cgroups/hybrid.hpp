@@ -23,6 +23,9 @@ class HybridCgroup : public Cgroup {
   nlohmann::json paths() const override;
 
  private:
+  // Rootless, the v1 freezer may be out of reach while the user's delegated cgroup2 is not.
+  bool v1_freezes() const { return v1_.usable("freezer") || !v2_.usable(); }
+
   V1Cgroup v1_;
   V2Cgroup v2_;
 };

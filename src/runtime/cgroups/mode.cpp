@@ -30,6 +30,18 @@ Result<Mode> detect_mode() {
   return probe_mode();
 }
 
+std::string unified_mount(Mode mode) {
+  switch (mode) {
+    case Mode::v1:
+      return "";
+    case Mode::v2:
+      return "/sys/fs/cgroup";
+    case Mode::hybrid:
+      return "/sys/fs/cgroup/unified";
+  }
+  return "";
+}
+
 const char* to_string(Mode mode) {
   switch (mode) {
     case Mode::v1:

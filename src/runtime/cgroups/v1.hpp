@@ -39,6 +39,11 @@ class V1Cgroup : public Cgroup {
 
   // Whether a hierarchy carries this controller ("memory", "freezer", ...).
   bool has(std::string_view controller) const { return find(controller) != nullptr; }
+  // Whether the container got a cgroup in that controller's hierarchy (rootless may not).
+  bool usable(std::string_view controller) const {
+    const auto* h = find(controller);
+    return h != nullptr && h->usable;
+  }
 
  private:
   const V1Hierarchy* find(std::string_view controller) const;
