@@ -84,7 +84,7 @@ Result<ContainerRecord> ContainerService::create(CreateRequest request) {
   // Limits that cannot be applied are refused now, as berth's own error (exit 125).
   ResourcePolicy policy{rootless_, "", {}};
   if (rootless_) {
-    if (auto delegated = find_delegated_cgroup().value_or(std::nullopt)) {
+    if (auto delegated = BERTH_TRY(find_delegated_cgroup())) {
       policy.delegated_cgroup = delegated->dir();
       policy.controllers = delegated->controllers;
     }

@@ -17,6 +17,7 @@
 #include "engine/paths.hpp"
 #include "engine/private_mount_namespace.hpp"
 #include "engine/spec_mount_idmaps.hpp"
+#include "engine/spec_resources.hpp"
 #include "engine/volume_mounts.hpp"
 #include "image/digest.hpp"
 #include "image/mapped_layers.hpp"
@@ -110,10 +111,17 @@ Result<Started> ContainerService::start(std::string_view id_or_name, const Start
   if (host.init.value_or(false)) in.init_path = BERTH_TRY(sibling_binary("berth-init"));
   if (!rootless_) {
     in.cgroups_path = "/berth/" + record.id;
-  } else if (auto delegated = find_delegated_cgroup().value_or(std::nullopt)) {
-    in.delegated_controllers = BERTH_TRY(prepare_delegated_cgroup(*delegated));
+  } else if (auto delegated = BERTH_TRY(find_delegated_cgroup())) {
     in.delegated_cgroup = delegated->dir();
     in.cgroups_path = delegated->container_path(record.id);
+    // Without controllers the container's cgroup still gives pause, top and cpu stats.
+    if (delegated->marked || sets_limits(host)) {
+      auto given = prepare_delegated_cgroup(*delegated);
+      if (given)
+        in.delegated_controllers = std::move(*given);
+      else if (sets_limits(host))
+        return fail(given.error());
+    }
   }
 
   monitor::MonitorConfig m;

@@ -1,5 +1,6 @@
 #include "engine/container_stats.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 
@@ -21,6 +22,14 @@ uint64_t number_in(const std::string& file) {
   } catch (...) {
     return 0;  // "max", or a missing file
   }
+}
+
+// Without the pids controller (a delegated cgroup may lack it), the tasks are counted.
+uint64_t v2_tasks(const std::string& dir) {
+  if (fs::exists(dir + "/pids.current")) return number_in(dir + "/pids.current");
+  auto text = fs::read_file(dir + "/cgroup.threads");
+  if (!text) return 0;
+  return static_cast<uint64_t>(std::count(text->begin(), text->end(), '\n'));
 }
 
 uint64_t host_memory() {
@@ -92,7 +101,7 @@ Result<ContainerStats> read_container_stats(const nlohmann::json& paths, pid_t p
     uint64_t inactive = fs::keyed_number(dir + "/memory.stat", "inactive_file");
     s.memory_usage -= std::min(inactive, s.memory_usage);
     s.memory_limit = number_in(dir + "/memory.max");
-    s.pids = number_in(dir + "/pids.current");
+    s.pids = v2_tasks(dir);
     v2_block_io(dir, s);
   } else {
     return fail_msg("stats: the container has no cgroup to read");

@@ -1,6 +1,7 @@
 #include "engine/delegated_cgroup.hpp"
 
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +34,15 @@ Result<std::vector<std::string>> pids_in(const std::string& dir) {
   for (auto& line : split(text, '\n'))
     if (!line.empty()) out.push_back(std::move(line));
   return out;
+}
+
+bool marked_delegated(const std::string& dir) {
+  for (const char* name : {"trusted.delegate", "user.delegate"}) {
+    char value[8];
+    ssize_t n = ::getxattr(dir.c_str(), name, value, sizeof value);
+    if (n == 1 && value[0] == '1') return true;
+  }
+  return false;
 }
 
 Status make_dir(const std::string& dir) {
@@ -108,9 +118,17 @@ Result<std::optional<DelegatedCgroup>> find_delegated_cgroup() {
   auto mode = BERTH_TRY(runtime::cgroups::detect_mode());
   auto path = BERTH_TRY(delegation_candidate(mode, BERTH_TRY(fs::read_file("/proc/self/cgroup"))));
   if (!path) return std::nullopt;
-  DelegatedCgroup cgroup{runtime::cgroups::unified_mount(mode), *path, {}};
-  if (!first_unwritable(cgroup.dir()).empty()) return std::nullopt;
-  cgroup.controllers = BERTH_TRY(controllers_in(cgroup.dir() + "/cgroup.controllers"));
+  DelegatedCgroup cgroup{runtime::cgroups::unified_mount(mode), *path, {}, false};
+  const std::string dir = cgroup.dir();
+  if (!first_unwritable(dir).empty()) return std::nullopt;
+  const std::string self = std::to_string(::getpid());
+  auto holds_self = [&](const std::string& at) {
+    auto pids = pids_in(at);
+    return pids && std::find(pids->begin(), pids->end(), self) != pids->end();
+  };
+  if (!holds_self(dir) && !holds_self(dir + "/" + kDelegatedLeaf)) return std::nullopt;
+  cgroup.controllers = BERTH_TRY(controllers_in(dir + "/cgroup.controllers"));
+  cgroup.marked = marked_delegated(dir);
   return cgroup;
 }
 
@@ -125,8 +143,12 @@ Result<std::vector<std::string>> prepare_delegated_cgroup(const DelegatedCgroup&
       given = std::move(*enabled);
       break;
     }
-    if (enabled.error().errno_value != EBUSY || attempt == kMoveAttempts)
+    if (enabled.error().errno_value != EBUSY)
       return fail(enabled.error().wrap(what("enable controllers")));
+    if (attempt == kMoveAttempts)
+      return fail_msg(what("processes keep entering " + quote(dir) + " (tried " +
+                           std::to_string(kMoveAttempts) + " times to move them out)"));
+    if (attempt > 1) ::usleep(1000 * attempt);
     const std::string leaf = dir + "/" + kDelegatedLeaf;
     auto moved = make_dir(leaf);
     if (moved) moved = move_processes(dir, leaf);

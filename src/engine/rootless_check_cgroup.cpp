@@ -46,7 +46,7 @@ CheckResult cgroup_delegation(runtime::cgroups::Mode mode, const std::string& cg
         "own cgroup " + dir + " is not delegated to this user (" + path + " is not writable)";
     r.fix = std::string(kDelegateFix) +
             "; run berth inside the delegated tree (a login "
-            "session, or systemd-run --user --scope berth ...)";
+            "session, or systemd-run --user --scope -p Delegate=yes berth ...)";
     return r;
   }
   auto text = fs::read_file(dir + "/cgroup.controllers");

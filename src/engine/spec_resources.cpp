@@ -113,12 +113,16 @@ uint64_t rlimit_value(int64_t v) {
 
 }  // namespace
 
+bool sets_limits(const HostConfig& host) {
+  return !set_limits(host).empty();
+}
+
 Result<json> container_resources(const HostConfig& h, const ResourcePolicy& policy) {
   BERTH_CHECK(check_limits(h));
   json r = json::object();
   if (policy.rootless) {
     BERTH_CHECK(check_rootless_limits(h, policy));
-    if (set_limits(h).empty()) return r;
+    if (!sets_limits(h)) return r;
   }
   json memory = json::object();
   if (h.memory != 0) memory["limit"] = h.memory;

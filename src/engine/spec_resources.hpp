@@ -21,6 +21,9 @@ struct ResourcePolicy {
   std::vector<std::string> controllers;
 };
 
+// Whether any cgroup limit (memory, cpu, pids) is set.
+bool sets_limits(const HostConfig& host);
+
 // linux.resources without its devices: memory, cpu, pids; an empty object when nothing is set.
 // Rootless, a limit whose controller is not delegated is an error naming its flag.
 Result<nlohmann::json> container_resources(const HostConfig& host, const ResourcePolicy& policy);

@@ -258,12 +258,13 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   uint64_t clone_flags = plan.new_flags & ~static_cast<uint64_t>(CLONE_NEWTIME | CLONE_NEWCGROUP);
   // On pure cgroup v2 init is cloned straight into its cgroup (CLONE_INTO_CGROUP): no move,
   // so no wait for the kernel's grace period. Elsewhere it is moved while it mounts its root.
-  const bool clone_into_cgroup = cgroup->mode() == cgroups::Mode::v2;
+  bool clone_into_cgroup = false;
   unique_fd cgroup_fd;
-  if (clone_into_cgroup) {
+  if (cgroup->mode() == cgroups::Mode::v2) {
     BERTH_CHECK(cgroup->create());
     cleanup.set_cgroup(cgroup.get());
     cgroup_fd = unique_fd(BERTH_TRY(cgroup->open_v2_dir_fd()));
+    clone_into_cgroup = cgroup_fd.get() >= 0;
   }
   auto started = BERTH_TRY(
       plan.join_user ? start_init_in_joined_userns(ctx, clone_flags, parent_end, cgroup_fd.get())

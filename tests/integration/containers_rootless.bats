@@ -49,16 +49,26 @@ make_delegated_cgroup() {
   chown "$IT_UID:$IT_GID" "$DELEG" "$DELEG"/cgroup.{procs,subtree_control,threads}
 }
 
-# Deepest first: what is left in a cgroup goes back to the root, then the cgroup goes.
+# Deepest first: what is left in a cgroup goes back to the root, then the cgroup goes (killed
+# processes may take a moment to leave).
 remove_delegated_cgroup() {
   [[ -n ${DELEG:-} && -d $DELEG ]] || return 0
-  local dir pid
+  local dir pid try
   for dir in $(find "$DELEG" -depth -type d); do
-    for pid in $(cat "$dir/cgroup.procs" 2>/dev/null); do
-      echo "$pid" >"$(dirname "$DELEG")/cgroup.procs" 2>/dev/null || true
+    for try in $(seq 50); do
+      for pid in $(cat "$dir/cgroup.procs" 2>/dev/null); do
+        echo "$pid" >"$(dirname "$DELEG")/cgroup.procs" 2>/dev/null || true
+      done
+      rmdir "$dir" 2>/dev/null && break
+      sleep 0.1
     done
-    rmdir "$dir"
   done
+  [[ ! -d $DELEG ]] || echo "# left: $(find "$DELEG" -type d)" >&3
+}
+
+# mark_delegated: the mark systemd puts on a unit's cgroup with Delegate=yes.
+mark_delegated() {
+  python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.delegate", b"1")' "$DELEG"
 }
 
 # deleg_berth ARGS...: the user's berth, started inside the delegated cgroup (in the leaf where
@@ -125,7 +135,7 @@ deleg_berth() {
   [[ "$output" == *"--memory"* && "$output" == *deleg* ]]
 }
 
-@test "rootless in a delegated cgroup: a cgroup per container, pause, and limits of delegated controllers only" {
+@test "rootless in a delegated cgroup: a cgroup per container, pause, exec, and limits of delegated controllers only" {
   make_delegated_cgroup
   run deleg_berth run -d --name svc bb sleep 1000
   echo "$output"
@@ -133,11 +143,9 @@ deleg_berth() {
   id=$(user_berth inspect -f '{{.Id}}' svc)
   pid=$(user_berth inspect -f '{{.State.Pid}}' svc)
   [ "$(cgroup_dir "$pid" unified)" == "$DELEG/berth/$id" ]
-  # cgroup v2 gives controllers only below a cgroup without processes: the shell moved to a leaf.
-  [ -z "$(cat "$DELEG/cgroup.procs")" ]
-  [ -n "$(cat "$DELEG/berth-leaf/cgroup.procs")" ]
-  [ "$(cat "$DELEG/cgroup.subtree_control")" == "$(cat "$DELEG/cgroup.controllers")" ]
-  [ "$(cat "$DELEG/berth/cgroup.subtree_control")" == "$(cat "$DELEG/cgroup.controllers")" ]
+  # Not marked delegated, and no limits: the user's processes stay where they are.
+  [ ! -e "$DELEG/berth-leaf" ]
+  [ -z "$(cat "$DELEG/cgroup.subtree_control")" ]
 
   run deleg_berth pause svc
   echo "$output"
@@ -152,7 +160,30 @@ deleg_berth() {
   [[ "$output" == *"sleep 1000"* ]]
   run deleg_berth stats --no-stream --format '{{.Name}} {{.PIDs}}' svc
   echo "$output"
+  [ "$output" == "svc 1" ]
+
+  # exec joins the container's cgroup, which only a process inside the delegated tree may do.
+  run deleg_berth exec svc cat /proc/self/cgroup
+  echo "$output"
   [ "$status" -eq 0 ]
+  grep -qx '0::/' <<<"$output"
+  run user_berth exec svc true
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"join the container's cgroup: "*"permission denied (rootless: run this inside the delegated cgroup"* ]]
+  [ "${#lines[@]}" -eq 1 ]
+
+  # Marked delegated: the user's processes move to a leaf, and containers get the controllers
+  # (when the hierarchy offers any: hybrid hosts' often offers none).
+  mark_delegated
+  run deleg_berth run -d --name svc2 bb sleep 1000
+  [ "$status" -eq 0 ]
+  if [[ -n $(cat "$DELEG/cgroup.controllers") ]]; then
+    [ -z "$(cat "$DELEG/cgroup.procs")" ]
+    [ -n "$(cat "$DELEG/berth-leaf/cgroup.procs")" ]
+    [ "$(cat "$DELEG/cgroup.subtree_control")" == "$(cat "$DELEG/cgroup.controllers")" ]
+    [ "$(cat "$DELEG/berth/cgroup.subtree_control")" == "$(cat "$DELEG/cgroup.controllers")" ]
+  fi
 
   if grep -qw memory "$DELEG/cgroup.controllers"; then
     run deleg_berth run -d --name limited --memory 64m bb sleep 1000
@@ -166,9 +197,8 @@ deleg_berth() {
     [[ "$output" == "Error: --memory: the memory controller is not delegated to this user (cgroup \"$DELEG\" offers"* ]]
   fi
 
-  run deleg_berth rm -f svc
+  run deleg_berth rm -f $(user_berth ps -aq)
   [ "$status" -eq 0 ]
-  [ -z "$(user_berth ps -aq)" ] || deleg_berth rm -f limited
   [ -z "$(find "$DELEG/berth" -mindepth 1 -type d)" ]
 }
 

@@ -43,7 +43,8 @@ class Cgroup {
   virtual Result<std::vector<pid_t>> pids() = 0;
   // rmdir in every hierarchy, descendants first; a missing dir is fine; retries briefly on EBUSY.
   virtual Status destroy() = 0;
-  // An O_DIRECTORY fd of the cgroup, for clone3(CLONE_INTO_CGROUP); only on pure v2.
+  // An O_DIRECTORY fd of the cgroup, for clone3(CLONE_INTO_CGROUP); only on pure v2. -1 when
+  // rootless could not create the cgroup.
   virtual Result<int> open_v2_dir_fd() {
     return fail_msg("clone into cgroup: not a pure cgroup v2 machine");
   }

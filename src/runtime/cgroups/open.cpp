@@ -41,7 +41,9 @@ Result<V2Cgroup> unified(const char* mount, const nlohmann::json& paths, bool ro
     v2.mark_unusable();
     return v2;
   }
-  return V2Cgroup(mount, BERTH_TRY(dir_entry(paths, "unified")), rootless, enable_controllers);
+  V2Cgroup v2(mount, BERTH_TRY(dir_entry(paths, "unified")), rootless, enable_controllers);
+  v2.mark_existing();
+  return v2;
 }
 
 // The cgroup at a path from requested_path() or SystemdPath::path().

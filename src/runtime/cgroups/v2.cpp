@@ -47,7 +47,9 @@ Status V2Cgroup::enable(const std::vector<std::string>& controllers) {
   std::vector<std::string> levels;
   for (std::string cur = fs::dirname(dir_); cur.size() >= mount_.size(); cur = fs::dirname(cur)) {
     levels.push_back(cur);
-    if (cur == mount_ || cur == "/") break;
+    // Rootless, the levels above the parent belong to whoever delegated the tree (systemd
+    // --user manages them): only the container's parent is ours to change.
+    if (rootless_ || cur == mount_ || cur == "/") break;
   }
   for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
     auto control = *it + "/cgroup.subtree_control";
@@ -85,12 +87,18 @@ Status V2Cgroup::create() {
 Status V2Cgroup::add_process(pid_t pid) {
   if (!usable_) return {};
   auto written = fs::write_file(dir_ + "/cgroup.procs", std::to_string(pid));
-  if (!written && rootless_ &&
-      (is_permission_errno(written.error().errno_value) || written.error().errno_value == ENOENT)) {
-    usable_ = false;
-    return {};
-  }
-  return written;
+  if (written || !rootless_) return written;
+  int err = written.error().errno_value;
+  if (!is_permission_errno(err) && err != ENOENT) return written;
+  // A cgroup the container already has (exec): a process that skipped it would escape its
+  // limits and its pause. cgroup v2 lets only a process inside the tree that holds both ends
+  // move one.
+  if (existing_)
+    return fail_msg("join the container's cgroup: " + written.error().what() +
+                    " (rootless: run this inside the delegated cgroup the container was started "
+                    "from)");
+  usable_ = false;
+  return {};
 }
 
 Status V2Cgroup::set_frozen(bool frozen) {
@@ -130,6 +138,7 @@ Status V2Cgroup::destroy() {
 }
 
 Result<int> V2Cgroup::open_v2_dir_fd() {
+  if (!usable_) return -1;
   auto fd = BERTH_TRY(sys::open(dir_, O_RDONLY | O_DIRECTORY));
   return fd.release();
 }

@@ -35,6 +35,8 @@ class V2Cgroup : public Cgroup {
   bool usable() const { return usable_; }
   // For a container whose cgroup rootless could not create (load() of such a state).
   void mark_unusable() { usable_ = false; }
+  // For a container whose cgroup was created (load() of a state that names it).
+  void mark_existing() { existing_ = true; }
   // Controllers the hierarchy offers (cgroup.controllers of its root).
   Result<std::vector<std::string>> available() const;
   // Writes "+name" into cgroup.subtree_control from the root down to dir's parent.
@@ -54,6 +56,7 @@ class V2Cgroup : public Cgroup {
   bool rootless_;
   bool enable_controllers_;
   bool usable_ = true;
+  bool existing_ = false;
 };
 
 }  // namespace berth::runtime::cgroups
