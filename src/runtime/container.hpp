@@ -16,6 +16,7 @@ struct RuntimeOptions {
   std::string root;  // state root
   bool rootless = false;
   bool systemd_cgroup = false;
+  char** argv = nullptr;  // our own command line, for a re-exec (exe_protection.hpp)
 };
 
 // Compiled seccomp filters, kept beside the containers: "~" never appears in a container id.

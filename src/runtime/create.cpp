@@ -14,6 +14,7 @@
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/cgroups/device_rules.hpp"
 #include "runtime/container.hpp"
+#include "runtime/exe_protection.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/id_mappings.hpp"
 #include "runtime/idmapped_mounts.hpp"
@@ -191,6 +192,8 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   auto spec = BERTH_TRY(load_spec(bundle));
   auto plan = BERTH_TRY(plan_namespaces(spec.linux));
   BERTH_CHECK(check_spec(spec, plan, opts));
+  auto exec_stub = BERTH_TRY(guard_runtime_binary(
+      may_ptrace_runtime(*spec.process, plan.new_user || plan.join_user), rt.rootless, rt.argv));
   std::string rootfs = spec.root_path[0] == '/' ? spec.root_path : fs::join(bundle, spec.root_path);
   rootfs = BERTH_TRY(absolute_path(rootfs, "rootfs"));
   auto prepared = BERTH_TRY(prepare_process(*spec.process, spec.linux, seccomp_cache_dir(rt)));
@@ -242,6 +245,7 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   ctx.exec_fifo = dir.exec_fifo();
   ctx.state_json = state_json(state, ContainerStatus::creating).dump();
   ctx.console_socket = console.get();
+  ctx.exec_stub = exec_stub.get();
   ctx.preserve_fds = opts.preserve_fds;
   ctx.no_pivot = opts.no_pivot;
   ctx.no_new_keyring = opts.no_new_keyring;

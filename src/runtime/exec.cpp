@@ -14,6 +14,7 @@
 #include "base/syscalls.hpp"
 #include "runtime/cgroups/cgroup.hpp"
 #include "runtime/channel.hpp"
+#include "runtime/exe_protection.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/terminal.hpp"
 #include "runtime/wait_child.hpp"
@@ -101,6 +102,7 @@ Result<int> namespaces_to_join(pid_t pid) {
 
 struct ExecContext {
   const PreparedProcess* prepared;
+  int exec_stub;
   int pidfd;
   int ns_flags;
   int console_socket;
@@ -134,7 +136,7 @@ struct ExecContext {
   options.setgroups_allowed = ctx.setgroups_allowed;
   auto environment = process_environment(ctx.prepared->process);
   if (auto r = apply_process_security(*ctx.prepared, options); !r) fail_with(r.error());
-  fail_with(exec_process(ctx.prepared->process, *executable, environment));
+  fail_with(exec_process(ctx.prepared->process, *executable, environment, ctx.exec_stub));
   ::_exit(1);
 }
 
@@ -164,6 +166,11 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   if (!process_alive(state.pid, state.pid_start_time))
     return fail_msg(quote(opts.id) + ": container not running");
   int ns_flags = BERTH_TRY(namespaces_to_join(state.pid));
+  const bool user_namespace = ns_flags & CLONE_NEWUSER;
+  auto exec_stub =
+      BERTH_TRY(guard_runtime_binary(may_ptrace_runtime(*spec.process, user_namespace) ||
+                                         may_ptrace_runtime(process, user_namespace),
+                                     rt.rootless, rt.argv));
   auto cgroup = BERTH_TRY(cgroups::load(state.cgroup_paths, state.rootless));
 
   unique_fd console;
@@ -178,8 +185,13 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   ns_flags &= ~early;
 
   auto [parent_end, child_end] = BERTH_TRY(Channel::make_pair());
-  ExecContext ctx{&prepared,     pidfd.get(),       ns_flags,
-                  console.get(), opts.preserve_fds, setgroups_allowed(state.pid),
+  ExecContext ctx{&prepared,
+                  exec_stub.get(),
+                  pidfd.get(),
+                  ns_flags,
+                  console.get(),
+                  opts.preserve_fds,
+                  setgroups_allowed(state.pid),
                   &child_end};
   BlockedSignals blocked;
   int child_pidfd = -1;

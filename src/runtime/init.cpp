@@ -186,7 +186,7 @@ void init_main(const InitContext& ctx) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  Error e = exec_process(ctx.process->process, *executable, environment);
+  Error e = exec_process(ctx.process->process, *executable, environment, ctx.exec_stub);
   die_after_ready(e, e.errno_value == ENOENT ? 127 : 126);
 }
 

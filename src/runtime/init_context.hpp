@@ -20,6 +20,7 @@ struct InitContext {
   std::string exec_fifo;
   std::string state_json;  // for createContainer/startContainer hooks and the seccomp listener
   int console_socket = -1;
+  int exec_stub = -1;  // exe_protection.hpp
   int preserve_fds = 0;
   bool no_pivot = false;
   bool no_new_keyring = false;

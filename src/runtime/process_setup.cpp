@@ -16,6 +16,7 @@
 #include "base/root_path.hpp"
 #include "base/syscalls.hpp"
 #include "base/unix_socket.hpp"
+#include "runtime/exe_protection.hpp"
 #include "runtime/personality.hpp"
 #include "runtime/seccomp_cache.hpp"
 
@@ -189,15 +190,14 @@ Status apply_process_security(const PreparedProcess& prepared, const FinalizeOpt
 }
 
 Error exec_process(const Process& process, const std::string& executable,
-                   const std::vector<std::string>& environment) {
+                   const std::vector<std::string>& environment, int stub_fd) {
   std::vector<char*> argv, envp;
   std::vector<std::string> args = process.args, env = environment;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
-  ::execve(executable.c_str(), argv.data(), envp.data());
-  return sys_error("exec " + quote(executable));
+  return exec_via_stub(stub_fd, executable, argv.data(), envp.data());
 }
 
 }  // namespace berth::runtime

@@ -50,8 +50,8 @@ std::vector<std::string> process_environment(const Process& process);
 // before the runtime is told "ready", so that `create` reports what fails here.
 Status apply_process_security(const PreparedProcess& prepared, const FinalizeOptions& options);
 
-// execve; returns only on failure.
+// execve, through the exec stub when stub_fd >= 0 (exe_protection.hpp); returns only on failure.
 Error exec_process(const Process& process, const std::string& executable,
-                   const std::vector<std::string>& environment);
+                   const std::vector<std::string>& environment, int stub_fd);
 
 }  // namespace berth::runtime

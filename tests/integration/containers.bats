@@ -52,6 +52,14 @@ nothing_left_of() {
   [ "$status" -eq 137 ]
 }
 
+@test "run: a container that execs /proc/self/exe reaches berth's exec stub, no berth binary (CVE-2019-5736)" {
+  run -126 berth run --rm bb /proc/self/exe --version
+  [[ "$output" == "berth-runtime-exec: usage: "* ]]
+  # Privileged (CAP_SYS_PTRACE) too: the monitor cannot re-exec, so it uses the stub as well.
+  run -126 berth run --rm --privileged bb /proc/self/exe
+  [[ "$output" == "berth-runtime-exec: usage: "* ]]
+}
+
 @test "run -d: a service with --network host, seen by ps, exec, top and inspect, stopped and removed" {
   run berth run -d --name svc --network host bb sh -c 'echo started; exec sleep 1000'
   [ "$status" -eq 0 ]

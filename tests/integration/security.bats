@@ -54,11 +54,38 @@ teardown() { it_teardown; }
   done
 }
 
-@test "the runtime binary cannot be opened for writing through the container's /proc/PID/exe (CVE-2019-5736)" {
-  set_args probe sleep 1000
+# The runtime's init waits in the created container (set_args first): returns its host pid.
+create_waiting() {
   runtime create --bundle "$BUNDLE" --pid-file "$TDIR/pid" "$CID" </dev/null >/dev/null 2>&1
-  pid=$(cat "$TDIR/pid")
-  # The runtime's init waits inside the container: what it runs is what the container could reach.
+  cat "$TDIR/pid"
+}
+
+@test "a container process cannot reach the runtime binary through /proc/1/exe of the waiting init (CVE-2019-5736)" {
+  # Checked: runc 1.1.5's init shows the container its own binary (the same inode) until start.
+  is_runc && skip "runc 1.1.5 fails this"
+  set_args probe sleep 1000
+  create_waiting >/dev/null
+  rt exec "$CID" sh -c 'stat -L -c %d:%i /proc/1/exe 2>/dev/null || echo denied'
+  [ "$status" -eq 0 ]
+  # The init runs the runtime's binary until start, not dumpable: nothing without CAP_SYS_PTRACE
+  # over the host opens its exe.
+  [ "$output" == denied ]
+}
+
+@test "in the host's pid namespace, the container cannot open /proc/PID/exe of its runtime" {
+  edit_config '.linux.namespaces |= map(select(.type != "pid"))'
+  set_args sh -c 'stat -L -c %d:%i /proc/$PPID/exe 2>/dev/null || echo denied'
+  rt run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  is_runc || [ "$output" == denied ]
+  [ "$output" != "$(stat -L -c %d:%i "$RUNTIME")" ]
+}
+
+@test "with CAP_SYS_PTRACE the init runs from a read-only mount: its exe cannot be written (CVE-2019-5736)" {
+  add_caps CAP_SYS_PTRACE
+  set_args probe sleep 1000
+  pid=$(create_waiting)
+  # What the init runs is what such a container could reach.
   exec 7<"/proc/$pid/exe"
   runtime start "$CID"
   sum_before=$(sha256sum <"$(readlink -f "$RUNTIME")")
@@ -72,12 +99,12 @@ teardown() { it_teardown; }
   [ "$(sha256sum <"$(readlink -f "$RUNTIME")")" = "$sum_before" ]
 }
 
-@test "a container process cannot write the runtime through a #!/proc/self/exe binary" {
-  # The 2019 attack: the container's binary re-executes the runtime inside the container;
-  # a second process grabs /proc/PID/exe and writes it once the runtime exits.
+# The 2019 attack: the container's binary re-executes /proc/self/exe inside the container; a
+# second process grabs /proc/PID/exe and writes it once that process is gone.
+attack_through_self_exe() {
   printf '#!/proc/self/exe\n' >"$BUNDLE/rootfs/bin/evil"
   chmod 755 "$BUNDLE/rootfs/bin/evil"
-  add_caps CAP_SYS_PTRACE CAP_DAC_OVERRIDE
+  add_caps "$@"
   set_args sh -c '
     i=0
     while [ $i -lt 400 ]; do
@@ -98,6 +125,14 @@ teardown() { it_teardown; }
   ! grep -q WROTE-OPEN "$TDIR/out"
 }
 
+@test "a container process cannot write the runtime through a #!/proc/self/exe binary" {
+  attack_through_self_exe CAP_DAC_OVERRIDE
+}
+
+@test "nor with CAP_SYS_PTRACE, which can open the exe of any process it sees" {
+  attack_through_self_exe CAP_SYS_PTRACE CAP_DAC_OVERRIDE
+}
+
 @test "the runtime's state dir is not reachable from the container" {
   start_sleeper
   rt exec "$CID" sh -c "ls $RT_ROOT 2>&1; ls $BUNDLE 2>&1"
@@ -108,9 +143,15 @@ teardown() { it_teardown; }
 
 @test "CVE-2019-5736: a container that execs /proc/self/exe runs no writable runtime" {
   is_runc && skip "runc 1.1.5 protects with a memfd copy: a different check"
-  # The process is /proc/self/exe of the init: the runtime binary itself, asked for its version.
+  # /proc/self/exe of the process that execs the container's program is berth's exec stub,
+  # itself on a read-only mount: the runtime is not run at all.
   set_args /proc/self/exe --version
   rt run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 126 ]
+  [[ "$output" == "berth-runtime-exec: usage: "* ]]
+  # With CAP_SYS_PTRACE the runtime runs from a read-only mount, and is what the process runs.
+  add_caps CAP_SYS_PTRACE
+  rt run --bundle "$BUNDLE" "${CID}p"
   [ "$status" -eq 0 ]
   [[ "$output" == *"berth-runtime version"* ]]
   set_args probe write /proc/self/exe

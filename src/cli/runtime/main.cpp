@@ -8,7 +8,6 @@
 
 #include "base/fs.hpp"
 #include "cli/runtime/commands.hpp"
-#include "runtime/exe_protection.hpp"
 
 namespace {
 
@@ -97,13 +96,7 @@ int main(int argc, char** argv) {
     int fd = ::open(log.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) ::close(fd);
   }
-  for (const char* name : {"create", "run", "exec"}) {
-    if (!app.get_subcommand(name)->parsed()) continue;
-    if (auto r = runtime::protect_runtime_binary(argv); !r) {
-      report_error(log, r.error().what());
-      return 1;
-    }
-  }
+  rt.argv = argv;
   rt.rootless = rootless == "auto" ? ::geteuid() != 0 : rootless == "true";
   if (rt.root.empty()) rt.root = default_root(::geteuid() != 0);
   ::umask(022);
