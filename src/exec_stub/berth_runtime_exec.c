@@ -16,13 +16,14 @@ static long sys3(long n, long a, long b, long c) {
   __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
   return ret;
 }
-__asm__(".globl _start\n"
-        "_start:\n"
-        "  xor %rbp, %rbp\n"
-        "  mov %rsp, %rdi\n"
-        "  and $-16, %rsp\n"
-        "  call stub_main\n"
-        "  hlt\n");
+__asm__(
+    ".globl _start\n"
+    "_start:\n"
+    "  xor %rbp, %rbp\n"
+    "  mov %rsp, %rdi\n"
+    "  and $-16, %rsp\n"
+    "  call stub_main\n"
+    "  hlt\n");
 #elif defined(__aarch64__)
 #define SYS_WRITE 64
 #define SYS_EXECVE 221
@@ -35,10 +36,11 @@ static long sys3(long n, long a, long b, long c) {
   __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
   return x0;
 }
-__asm__(".globl _start\n"
-        "_start:\n"
-        "  mov x0, sp\n"
-        "  bl stub_main\n");
+__asm__(
+    ".globl _start\n"
+    "_start:\n"
+    "  mov x0, sp\n"
+    "  bl stub_main\n");
 #else
 #error "berth-runtime-exec: no system call glue for this architecture"
 #endif
@@ -72,22 +74,38 @@ static void put(const char* s) {
 /* The texts strerror gives, lowercased as berth writes them. */
 static const char* reason(long err) {
   switch (err) {
-    case EPERM: return "operation not permitted";
-    case ENOENT: return "no such file or directory";
-    case EIO: return "input/output error";
-    case E2BIG: return "argument list too long";
-    case ENOEXEC: return "exec format error";
-    case ENOMEM: return "cannot allocate memory";
-    case EACCES: return "permission denied";
-    case EFAULT: return "bad address";
-    case ENOTDIR: return "not a directory";
-    case EISDIR: return "is a directory";
-    case EINVAL: return "invalid argument";
-    case ETXTBSY: return "text file busy";
-    case ENAMETOOLONG: return "file name too long";
-    case ELOOP: return "too many levels of symbolic links";
-    case ELIBBAD: return "accessing a corrupted shared library";
-    default: return 0;
+    case EPERM:
+      return "operation not permitted";
+    case ENOENT:
+      return "no such file or directory";
+    case EIO:
+      return "input/output error";
+    case E2BIG:
+      return "argument list too long";
+    case ENOEXEC:
+      return "exec format error";
+    case ENOMEM:
+      return "cannot allocate memory";
+    case EACCES:
+      return "permission denied";
+    case EFAULT:
+      return "bad address";
+    case ENOTDIR:
+      return "not a directory";
+    case EISDIR:
+      return "is a directory";
+    case EINVAL:
+      return "invalid argument";
+    case ETXTBSY:
+      return "text file busy";
+    case ENAMETOOLONG:
+      return "file name too long";
+    case ELOOP:
+      return "too many levels of symbolic links";
+    case ELIBBAD:
+      return "accessing a corrupted shared library";
+    default:
+      return 0;
   }
 }
 
