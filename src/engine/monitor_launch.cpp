@@ -9,6 +9,7 @@
 
 #include "base/fs.hpp"
 #include "base/unique_fd.hpp"
+#include "runtime/exe_protection.hpp"
 #include "runtime/state.hpp"
 
 extern char** environ;
@@ -73,11 +74,16 @@ Result<LaunchedMonitor> launch_monitor(const std::string& run_dir,
   ::posix_spawnattr_setsigdefault(&s.attr_, &defaults);
   ::posix_spawnattr_setflags(&s.attr_,
                              POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  // Every container process starts as a fork of the monitor: it runs from a read-only mount of
+  // its binary, so that none can write it through /proc/PID/exe (CVE-2019-5736). Rootless no
+  // mount can be made: the runtime then guards the container's exec itself.
+  auto readonly = runtime::open_readonly_binary(binary);
+  const std::string exe = readonly ? "/proc/self/fd/" + std::to_string(readonly->get()) : binary;
   std::string arg0 = "berth-monitor";
   std::string arg1 = run_dir;
   char* argv[] = {arg0.data(), arg1.data(), nullptr};
   pid_t pid = 0;
-  if (int rc = ::posix_spawn(&pid, binary.c_str(), &s.actions_, &s.attr_, argv, environ); rc != 0) {
+  if (int rc = ::posix_spawn(&pid, exe.c_str(), &s.actions_, &s.attr_, argv, environ); rc != 0) {
     errno = rc;
     return fail_sys("start " + quote(binary));
   }

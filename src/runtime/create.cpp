@@ -192,8 +192,12 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   auto spec = BERTH_TRY(load_spec(bundle));
   auto plan = BERTH_TRY(plan_namespaces(spec.linux));
   BERTH_CHECK(check_spec(spec, plan, opts));
-  auto exec_stub = BERTH_TRY(guard_runtime_binary(
-      may_ptrace_runtime(*spec.process, plan.new_user || plan.join_user), rt.rootless, rt.argv));
+  // With the stub, init runs the runtime's binary until start: only a pid namespace of its own
+  // keeps others from seeing it, and only without CAP_SYS_PTRACE can the container not reach it.
+  const bool stub_safe = plan.new_pid && !plan.join_pid &&
+                         !may_ptrace_runtime(*spec.process, plan.new_user || plan.join_user);
+  auto exec_stub =
+      BERTH_TRY(guard_runtime_binary(stub_safe, rt.rootless, opts.preserve_fds, rt.argv));
   std::string rootfs = spec.root_path[0] == '/' ? spec.root_path : fs::join(bundle, spec.root_path);
   rootfs = BERTH_TRY(absolute_path(rootfs, "rootfs"));
   auto prepared = BERTH_TRY(prepare_process(*spec.process, spec.linux, seccomp_cache_dir(rt)));
@@ -228,6 +232,7 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   state.owner = ::geteuid();
   state.rootless = rt.rootless;
   state.new_pid_namespace = plan.new_pid;
+  state.init_runs_runtime = exec_stub.valid();
   state.cgroups_path = spec.linux.cgroups_path;
   state.annotations = spec.annotations;
   state.oci_version = spec.oci_version;

@@ -53,14 +53,6 @@ Result<unique_fd> sealed_copy(int source, const char* name) {
   return copy;
 }
 
-// A file of ours on a detached read-only mount of its own: what it names cannot be written.
-Result<unique_fd> open_readonly(const std::string& path) {
-  auto tree =
-      BERTH_TRY(sys::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
-  BERTH_CHECK(sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0, -1));
-  return tree;
-}
-
 // The stub from a read-only mount; where we may not make mounts (rootless), a sealed copy.
 Result<unique_fd> open_stub() {
   char self[4096];
@@ -68,7 +60,7 @@ Result<unique_fd> open_stub() {
   if (n <= 0) return fail_sys("readlink /proc/self/exe");
   self[n] = '\0';
   const std::string path = fs::join(fs::dirname(self), kStubName);
-  auto mounted = open_readonly(path);
+  auto mounted = open_readonly_binary(path);
   if (mounted || !is_permission_error(mounted.error().errno_value)) return mounted;
   auto source = BERTH_TRY(sys::open(path, O_RDONLY));
   return sealed_copy(source.get(), kStubName);
@@ -76,7 +68,15 @@ Result<unique_fd> open_stub() {
 
 }  // namespace
 
-Result<unique_fd> guard_runtime_binary(bool container_may_ptrace, bool rootless, char** argv) {
+Result<unique_fd> open_readonly_binary(const std::string& path) {
+  auto tree =
+      BERTH_TRY(sys::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  BERTH_CHECK(sys::mount_setattr(tree.get(), "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0, 0, -1));
+  return tree;
+}
+
+Result<unique_fd> guard_runtime_binary(bool stub_safe, bool rootless, int preserve_fds,
+                                       char** argv) {
   auto exe = BERTH_TRY(sys::open("/proc/self/exe", O_PATH));
   if (on_readonly_mount(exe.get())) return unique_fd{};
   int seals = ::fcntl(exe.get(), F_GET_SEALS);
@@ -85,8 +85,15 @@ Result<unique_fd> guard_runtime_binary(bool container_may_ptrace, bool rootless,
   if (::faccessat(AT_FDCWD, "/proc/self/exe", W_OK, AT_EACCESS) != 0) return unique_fd{};
   // A library caller (berth-monitor, berth) cannot re-exec: the stub is all it has.
   const bool can_reexec = argv != nullptr;
-  if ((!rootless && !container_may_ptrace) || !can_reexec) {
+  if ((!rootless && stub_safe) || !can_reexec) {
     if (auto stub = open_stub()) {
+      // Above the fds --preserve-fds hands to the container, which lose close-on-exec.
+      const int lowest = 3 + preserve_fds;
+      if (stub->get() < lowest) {
+        int moved = ::fcntl(stub->get(), F_DUPFD_CLOEXEC, lowest);
+        if (moved < 0) return fail_sys("move the exec stub's fd");
+        *stub = unique_fd(moved);
+      }
       // Rootless stays dumpable: newuidmap writes the maps of our children only when their
       // /proc files are the user's, and a child is as dumpable as we are.
       if (!rootless && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -101,13 +108,14 @@ Result<unique_fd> guard_runtime_binary(bool container_may_ptrace, bool rootless,
     ::syscall(SYS_execveat, copy.get(), "", argv, environ, AT_EMPTY_PATH);
     return fail_sys("re-exec the runtime from its sealed copy");
   }
-  auto tree = BERTH_TRY(open_readonly("/proc/self/exe"));
+  auto tree = BERTH_TRY(open_readonly_binary("/proc/self/exe"));
   ::syscall(SYS_execveat, tree.get(), "", argv, environ, AT_EMPTY_PATH);
   return fail_sys("re-exec the runtime from a read-only mount");
 }
 
 bool may_ptrace_runtime(const Process& process, bool user_namespace) {
-  if (user_namespace || !process.capabilities) return false;
+  if (user_namespace) return false;
+  if (!process.capabilities) return true;  // no capabilities object: none are dropped
   const auto& bounding = process.capabilities->bounding;
   return std::find(bounding.begin(), bounding.end(), "CAP_SYS_PTRACE") != bounding.end();
 }
@@ -120,12 +128,11 @@ Error exec_via_stub(int stub_fd, const std::string& executable, char** argv, cha
   std::vector<char*> via{const_cast<char*>(kStubName), const_cast<char*>(executable.c_str())};
   for (char** a = argv; *a != nullptr; ++a) via.push_back(*a);
   via.push_back(nullptr);
-  ::syscall(SYS_execveat, stub_fd, "", via.data(), envp, AT_EMPTY_PATH);
-  // A seccomp profile may allow execve but not execveat: the same stub through /proc.
-  if (errno == EPERM || errno == ENOSYS) {
-    std::string path = "/proc/self/fd/" + std::to_string(stub_fd);
-    ::execve(path.c_str(), via.data(), envp);
-  }
+  // execve through the container's /proc first: seccomp profiles allow execve, not always
+  // execveat (and some kill on it). Without /proc, execveat.
+  std::string path = "/proc/self/fd/" + std::to_string(stub_fd);
+  ::execve(path.c_str(), via.data(), envp);
+  if (errno == ENOENT) ::syscall(SYS_execveat, stub_fd, "", via.data(), envp, AT_EMPTY_PATH);
   return sys_error("exec " + quote(executable) + " through " + kStubName);
 }
 

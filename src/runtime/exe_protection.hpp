@@ -13,27 +13,35 @@ namespace berth::runtime {
 // Called by the commands that start container processes (create, run, exec) once the spec is
 // known. Nothing is done when our binary cannot be written by us (a read-only mount, a sealed
 // copy, an installed binary and a rootless user). Otherwise:
-// - rootful, the container's processes reach their program through berth-runtime-exec, a
-//   libc-free stub beside this binary, opened from a read-only detached mount (the returned fd;
-//   a sealed copy where no mount can be made): /proc/self/exe then names the stub. This process
-//   and the children it forks are made non-dumpable, so that nothing without CAP_SYS_PTRACE over
-//   the host opens their /proc/PID/exe;
-// - a container that could have that (CAP_SYS_PTRACE without a user namespace), a rootless
-//   runtime whose binary is the user's own, or a missing stub: this process re-execs itself
-//   from a read-only bind mount of its binary (open_tree + mount_setattr + execveat; rootless,
-//   a sealed copy) and does not return.
-// argv is our command line for the re-exec; a library caller (berth-monitor) passes nullptr and
-// gets the stub in every case, or nothing when the stub is missing. Returns an empty fd when
-// the final exec may be a plain one.
-Result<unique_fd> guard_runtime_binary(bool container_may_ptrace, bool rootless, char** argv);
+// - stub_safe (create, rootful: init gets a pid namespace of its own and the container has no
+//   CAP_SYS_PTRACE over the host): the container's process reaches its program through
+//   berth-runtime-exec, a libc-free stub beside this binary, opened from a read-only detached
+//   mount (the returned fd, placed above the preserve_fds the container receives; a sealed copy
+//   where no mount can be made): /proc/self/exe then names the stub. This process and the
+//   children it forks are made non-dumpable, so that nothing without CAP_SYS_PTRACE over the
+//   host opens their /proc/PID/exe, and init runs the runtime's binary only until start;
+// - otherwise (exec, whose process others in the container see from its start; CAP_SYS_PTRACE;
+//   a shared pid namespace; a rootless runtime whose binary is the user's; no stub): this
+//   process re-execs itself from a read-only bind mount of its binary (open_tree +
+//   mount_setattr + execveat; rootless, a sealed copy) and does not return.
+// argv is our command line for the re-exec; a library caller that cannot re-exec passes nullptr
+// and gets the stub, or nothing when the stub is missing. Returns an empty fd when the final
+// exec may be a plain one.
+Result<unique_fd> guard_runtime_binary(bool stub_safe, bool rootless, int preserve_fds,
+                                       char** argv);
+
+// A binary of ours on a detached read-only mount of its own (open_tree + mount_setattr): what a
+// process exec'd from it (execveat, or execve of /proc/self/fd/N) has as /proc/PID/exe cannot be
+// opened for writing. Needs CAP_SYS_ADMIN.
+Result<unique_fd> open_readonly_binary(const std::string& path);
 
 // Whether a process may open /proc/PID/exe of a non-dumpable runtime process: CAP_SYS_PTRACE in
-// its bounding set, with no user namespace of the container's own (caps in one do not reach
-// processes of the host's).
+// its bounding set (or no capabilities object: then none are dropped), with no user namespace
+// of the container's own (caps in one do not reach processes of the host's).
 bool may_ptrace_runtime(const Process& process, bool user_namespace);
 
-// The final exec of a container process: through the stub when stub_fd >= 0. Returns only on
-// failure, with the error of the exec.
+// The final exec of a container process: through the stub when stub_fd >= 0 (execve of
+// /proc/self/fd/N, execveat without /proc). Returns only on failure, with the error of the exec.
 Error exec_via_stub(int stub_fd, const std::string& executable, char** argv, char** envp);
 
 }  // namespace berth::runtime

@@ -166,11 +166,12 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   if (!process_alive(state.pid, state.pid_start_time))
     return fail_msg(quote(opts.id) + ": container not running");
   int ns_flags = BERTH_TRY(namespaces_to_join(state.pid));
-  const bool user_namespace = ns_flags & CLONE_NEWUSER;
-  auto exec_stub =
-      BERTH_TRY(guard_runtime_binary(may_ptrace_runtime(*spec.process, user_namespace) ||
-                                         may_ptrace_runtime(process, user_namespace),
-                                     rt.rootless, rt.argv));
+  if (state.init_runs_runtime && status == ContainerStatus::created &&
+      may_ptrace_runtime(process, ns_flags & CLONE_NEWUSER))
+    return fail_msg("cannot exec a process with CAP_SYS_PTRACE in " + quote(opts.id) +
+                    " before it starts: its init still runs the runtime's binary");
+  // Other processes of the container see this one from its start: it never uses the stub.
+  auto exec_stub = BERTH_TRY(guard_runtime_binary(false, rt.rootless, opts.preserve_fds, rt.argv));
   auto cgroup = BERTH_TRY(cgroups::load(state.cgroup_paths, state.rootless));
 
   unique_fd console;

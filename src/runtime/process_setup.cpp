@@ -197,6 +197,8 @@ Error exec_process(const Process& process, const std::string& executable,
   argv.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
+  // A change of uid made us dumpable again where fs.suid_dumpable is 1.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   return exec_via_stub(stub_fd, executable, argv.data(), envp.data());
 }
 

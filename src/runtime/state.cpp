@@ -49,6 +49,7 @@ Status save_state(const StateDir& dir, const ContainerState& s) {
                       {"owner", s.owner},
                       {"rootless", s.rootless},
                       {"new_pid_namespace", s.new_pid_namespace},
+                      {"init_runs_runtime", s.init_runs_runtime},
                       {"cgroups_path", s.cgroups_path},
                       {"cgroup_paths", s.cgroup_paths},
                       {"annotations", s.annotations},
@@ -81,6 +82,7 @@ Result<ContainerState> load_state(const std::string& root, const std::string& id
     s.owner = j.value("owner", 0u);
     s.rootless = j.value("rootless", false);
     s.new_pid_namespace = j.value("new_pid_namespace", true);
+    s.init_runs_runtime = j.value("init_runs_runtime", false);
     s.cgroups_path = j.value("cgroups_path", "");
     s.cgroup_paths = j.value("cgroup_paths", nlohmann::json::object());
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});

@@ -26,6 +26,9 @@ struct ContainerState {
   uid_t owner = 0;
   bool rootless = false;
   bool new_pid_namespace = true;
+  // Until start, init runs the runtime's own (writable) binary, guarded only by being
+  // non-dumpable (exe_protection.hpp): no process with CAP_SYS_PTRACE may join it before start.
+  bool init_runs_runtime = false;
   std::string cgroups_path;
   nlohmann::json cgroup_paths;
   std::map<std::string, std::string> annotations;

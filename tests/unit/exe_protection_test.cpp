@@ -29,7 +29,9 @@ TEST(ExeProtection, OnlyCapSysPtraceWithoutAUserNamespaceReachesRuntimeProcesses
   EXPECT_TRUE(may_ptrace_runtime(with_bounding({"CAP_KILL", "CAP_SYS_PTRACE"}), false));
   EXPECT_FALSE(may_ptrace_runtime(with_bounding({"CAP_SYS_PTRACE"}), true));
   EXPECT_FALSE(may_ptrace_runtime(with_bounding({"CAP_KILL", "CAP_SYS_ADMIN"}), false));
-  EXPECT_FALSE(may_ptrace_runtime(Process{}, false));
+  // No capabilities object: the process keeps every capability.
+  EXPECT_TRUE(may_ptrace_runtime(Process{}, false));
+  EXPECT_FALSE(may_ptrace_runtime(Process{}, true));
 }
 
 // The stub beside the test binary (both in build/bin), as berth-runtime finds it beside itself.
