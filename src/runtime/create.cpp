@@ -275,6 +275,12 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
     cgroup_fd = unique_fd(BERTH_TRY(cgroup->open_v2_dir_fd()));
     clone_into_cgroup = cgroup_fd.get() >= 0;
   }
+  // Before init exists: born in a shared pid namespace (or none of its own) it is seen at once,
+  // and its /proc/PID/root is the host's root until pivot_root. The kernel already keeps out a
+  // process with fewer capabilities than ours; not dumpable, only CAP_SYS_PTRACE gets in, also
+  // where the runtime itself runs with fewer capabilities. Rootless must stay dumpable: newuidmap
+  // writes a child's maps only while its /proc files are the user's.
+  if (!rt.rootless) BERTH_CHECK(make_undumpable());
   auto started = BERTH_TRY(
       plan.join_user ? start_init_in_joined_userns(ctx, clone_flags, parent_end, cgroup_fd.get())
                      : start_init(ctx, clone_flags, parent_end, cgroup_fd.get()));

@@ -94,10 +94,6 @@ Result<unique_fd> guard_runtime_binary(bool stub_safe, bool rootless, int preser
         if (moved < 0) return fail_sys("move the exec stub's fd");
         *stub = unique_fd(moved);
       }
-      // Rootless stays dumpable: newuidmap writes the maps of our children only when their
-      // /proc files are the user's, and a child is as dumpable as we are.
-      if (!rootless && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-        return fail_sys("prctl PR_SET_DUMPABLE");
       return std::move(*stub);
     }
     if (!can_reexec) return unique_fd{};
@@ -111,6 +107,11 @@ Result<unique_fd> guard_runtime_binary(bool stub_safe, bool rootless, int preser
   auto tree = BERTH_TRY(open_readonly_binary("/proc/self/exe"));
   ::syscall(SYS_execveat, tree.get(), "", argv, environ, AT_EMPTY_PATH);
   return fail_sys("re-exec the runtime from a read-only mount");
+}
+
+Status make_undumpable() {
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return fail_sys("prctl PR_SET_DUMPABLE 0");
+  return {};
 }
 
 bool may_ptrace_runtime(const Process& process, bool user_namespace) {

@@ -17,9 +17,9 @@ namespace berth::runtime {
 //   CAP_SYS_PTRACE over the host): the container's process reaches its program through
 //   berth-runtime-exec, a libc-free stub beside this binary, opened from a read-only detached
 //   mount (the returned fd, placed above the preserve_fds the container receives; a sealed copy
-//   where no mount can be made): /proc/self/exe then names the stub. This process and the
-//   children it forks are made non-dumpable, so that nothing without CAP_SYS_PTRACE over the
-//   host opens their /proc/PID/exe, and init runs the runtime's binary only until start;
+//   where no mount can be made): /proc/self/exe then names the stub, and init runs the
+//   runtime's binary only until start, not dumpable (make_undumpable), so that nothing without
+//   CAP_SYS_PTRACE over the host opens its /proc/PID/exe;
 // - otherwise (exec, whose process others in the container see from its start; CAP_SYS_PTRACE;
 //   a shared pid namespace; a rootless runtime whose binary is the user's; no stub): this
 //   process re-execs itself from a read-only bind mount of its binary (open_tree +
@@ -34,6 +34,11 @@ Result<unique_fd> guard_runtime_binary(bool stub_safe, bool rootless, int preser
 // process exec'd from it (execveat, or execve of /proc/self/fd/N) has as /proc/PID/exe cannot be
 // opened for writing. Needs CAP_SYS_ADMIN.
 Result<unique_fd> open_readonly_binary(const std::string& path);
+
+// Not dumpable: /proc/PID/exe, root, cwd, fd and mem of this process and of the children it forks
+// open only with CAP_SYS_PTRACE over the host. Called by create (rootful) and exec before they
+// clone a container process.
+Status make_undumpable();
 
 // Whether a process may open /proc/PID/exe of a non-dumpable runtime process: CAP_SYS_PTRACE in
 // its bounding set (or no capabilities object: then none are dropped), with no user namespace

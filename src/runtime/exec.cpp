@@ -194,6 +194,10 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
                   opts.preserve_fds,
                   setgroups_allowed(state.pid),
                   &child_end};
+  // The process is seen in the container's pid namespace from its birth, before it joins the
+  // container's mount namespace: not dumpable, it lends its /proc/PID/root and exe only to
+  // CAP_SYS_PTRACE (the kernel already refuses processes with fewer capabilities than ours).
+  BERTH_CHECK(make_undumpable());
   BlockedSignals blocked;
   int child_pidfd = -1;
   auto pid = BERTH_TRY(sys::clone3(0, &child_pidfd));
