@@ -53,7 +53,8 @@ Result<unique_fd> openat2(int dirfd, const std::string& path, uint64_t flags, ui
 Result<pid_t> clone3(uint64_t flags, int* pidfd, int cgroup_fd) {
   struct clone_args args = {};
   args.flags = flags;
-  args.exit_signal = SIGCHLD;
+  // With CLONE_PARENT the child takes the exit signal of ours, and the kernel wants none given.
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
   if (pidfd != nullptr) {
     args.flags |= CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);

@@ -118,10 +118,6 @@ struct ExecContext {
     ::_exit(1);
   };
   if (auto go = ctx.channel->expect(Msg::go); !go) ::_exit(1);
-  int flags = ctx.ns_flags;
-  if (flags != 0)
-    if (auto r = sys::setns(ctx.pidfd, flags, "into the container's namespaces"); !r)
-      fail_with(r.error());
   if (ctx.console_socket >= 0)
     if (auto r = setup_console(ctx.console_socket, ctx.prepared->process.console_size, false); !r)
       fail_with(r.error());
@@ -138,6 +134,25 @@ struct ExecContext {
   if (auto r = apply_process_security(*ctx.prepared, options); !r) fail_with(r.error());
   fail_with(exec_process(ctx.prepared->process, *executable, environment, ctx.exec_stub));
   ::_exit(1);
+}
+
+// The process must be in every namespace of the container before it can be seen in the
+// container's pid namespace: with CAP_SYS_PTRACE a process there could otherwise trace it while
+// it is still in the host's mount namespace. So an intermediate joins them all (the pid
+// namespace for its children), clones the process as our child (CLONE_PARENT), and exits.
+[[noreturn]] void exec_intermediate(const ExecContext& ctx) {
+  auto fail_with = [&](const Error& e) {
+    (void)ctx.channel->send_error(e);
+    ::_exit(1);
+  };
+  if (ctx.ns_flags != 0)
+    if (auto r = sys::setns(ctx.pidfd, ctx.ns_flags, "into the container's namespaces"); !r)
+      fail_with(r.error());
+  auto pid = sys::clone3(CLONE_PARENT, nullptr);
+  if (!pid) fail_with(pid.error());
+  if (*pid == 0) exec_child(ctx);
+  if (auto r = ctx.channel->send(Msg::pid, std::to_string(*pid)); !r) ::_exit(1);
+  ::_exit(0);
 }
 
 bool setgroups_allowed(pid_t pid) {
@@ -177,13 +192,13 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   unique_fd console;
   if (!opts.console_socket.empty())
     console = BERTH_TRY(connect_console_socket(opts.console_socket));
-  // Joining a pid namespace takes CAP_SYS_ADMIN where we are: an unprivileged runtime first
-  // joins the container's user namespace (its uid stays the same, so its host files and
+  // Joining the other namespaces takes CAP_SYS_ADMIN where we are: an unprivileged runtime
+  // first joins the container's user namespace (its uid stays the same, so its host files and
   // cgroups stay writable), and the process then need not join it again.
-  int early = ns_flags & CLONE_NEWPID;
-  if (::geteuid() != 0 && (ns_flags & CLONE_NEWUSER)) early |= CLONE_NEWUSER;
-  if (early != 0) BERTH_CHECK(sys::setns(pidfd.get(), early, "into the container's namespaces"));
-  ns_flags &= ~early;
+  if (::geteuid() != 0 && (ns_flags & CLONE_NEWUSER)) {
+    BERTH_CHECK(sys::setns(pidfd.get(), CLONE_NEWUSER, "into the container's user namespace"));
+    ns_flags &= ~CLONE_NEWUSER;
+  }
 
   auto [parent_end, child_end] = BERTH_TRY(Channel::make_pair());
   ExecContext ctx{&prepared,
@@ -194,20 +209,28 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
                   opts.preserve_fds,
                   setgroups_allowed(state.pid),
                   &child_end};
-  // The process is seen in the container's pid namespace from its birth, before it joins the
-  // container's mount namespace: not dumpable, it lends its /proc/PID/root and exe only to
-  // CAP_SYS_PTRACE (the kernel already refuses processes with fewer capabilities than ours).
+  // Until it applies the container's capabilities the process has ours, and the container sees
+  // it: not dumpable, it lends its /proc/PID/exe and fds only to CAP_SYS_PTRACE (the kernel
+  // already refuses processes with fewer capabilities than ours).
   BERTH_CHECK(make_undumpable());
   BlockedSignals blocked;
-  int child_pidfd = -1;
-  auto pid = BERTH_TRY(sys::clone3(0, &child_pidfd));
-  if (pid == 0) {
+  auto intermediate = BERTH_TRY(sys::clone3(0, nullptr));
+  if (intermediate == 0) {
     parent_end.close();
-    exec_child(ctx);
+    exec_intermediate(ctx);
   }
-  unique_fd child(child_pidfd);
   child_end.close();
   console.reset();
+  auto pid_msg = parent_end.expect(Msg::pid);
+  while (::waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (!pid_msg) return fail(pid_msg.error());
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(pid_msg->payload.data(),
+                                   pid_msg->payload.data() + pid_msg->payload.size(), pid);
+  if (ec != std::errc() || pid <= 0) return fail_msg("sync channel: bad pid message");
+  // Our child (CLONE_PARENT), not reaped: the pid cannot have been reused.
+  auto child = BERTH_TRY(sys::pidfd_open(pid));
   auto kill_child = [&](Error e) -> Result<int> {
     (void)sys::pidfd_send_signal(child.get(), SIGKILL);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {

@@ -167,3 +167,24 @@ EOF
   [ "$(grep -c '^fd=' <<<"$output")" -eq 3 ]
   [ "$(grep '^fd=' <<<"$output" | cut -d' ' -f1 | tr '\n' ' ')" = "fd=0 fd=1 fd=2 " ]
 }
+
+@test "exec's process is in the container's namespaces before the container can see it" {
+  # With CAP_SYS_PTRACE a container process can read (and trace) any process it sees: one still
+  # in the host's mount namespace would be a way out.
+  add_caps CAP_SYS_PTRACE
+  set_args sh -c 'own=$(readlink /proc/self/ns/mnt)
+    while [ ! -e /tmp/stop ]; do
+      for p in /proc/[0-9]*; do
+        m=$(readlink $p/ns/mnt 2>/dev/null) || continue
+        [ "$m" = "$own" ] || echo "FOREIGN ${p#/proc/} $m"
+      done
+    done; echo watched'
+  local w=$CID-watch
+  runtime run -d --bundle "$BUNDLE" --pid-file "$TDIR/pid" "$w" </dev/null >"$TDIR/out" 2>&1
+  for _ in $(seq 40); do runtime exec "$w" true </dev/null >/dev/null 2>&1; done
+  runtime exec "$w" touch /tmp/stop </dev/null
+  for _ in $(seq 50); do grep -q '^watched' "$TDIR/out" && break; sleep 0.1; done
+  cat "$TDIR/out"
+  grep -q '^watched' "$TDIR/out"
+  ! grep -q FOREIGN "$TDIR/out"
+}
