@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -135,9 +136,13 @@ Result<StartedInit> start_init_in_joined_userns(const InitContext& ctx, uint64_t
     (void)ctx.channel->send(Msg::pid, std::to_string(*pid));
     ::_exit(0);
   }
-  auto msg = parent_end.expect(Msg::pid);
+  // The intermediate's word is queued before it exits; init, if made, holds the channel too.
   while (::waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
   }
+  struct pollfd word = {parent_end.fd(), POLLIN, 0};
+  if (::poll(&word, 1, 0) != 1)
+    return fail_msg("create: the process that joins the user namespace ended without a word");
+  auto msg = parent_end.expect(Msg::pid);
   if (!msg) return fail(msg.error());
   pid_t pid = static_cast<pid_t>(std::stol(msg->payload));
   auto pidfd = BERTH_TRY(sys::pidfd_open(pid));
@@ -278,9 +283,10 @@ Result<CreatedContainer> create_container(const RuntimeOptions& rt, const Create
   // Before init exists: born in a shared pid namespace (or none of its own) it is seen at once,
   // and its /proc/PID/root is the host's root until pivot_root. The kernel already keeps out a
   // process with fewer capabilities than ours; not dumpable, only CAP_SYS_PTRACE gets in, also
-  // where the runtime itself runs with fewer capabilities. Rootless must stay dumpable: newuidmap
-  // writes a child's maps only while its /proc files are the user's.
-  if (!rt.rootless) BERTH_CHECK(make_undumpable());
+  // where the runtime itself runs with fewer capabilities. Without CAP_SYS_PTRACE we could not
+  // open init's /proc files ourselves (send_go opens its user namespace). Rootless must stay
+  // dumpable: newuidmap writes a child's maps only while its /proc files are the user's.
+  if (!rt.rootless && have_cap_sys_ptrace()) BERTH_CHECK(make_undumpable());
   auto started = BERTH_TRY(
       plan.join_user ? start_init_in_joined_userns(ctx, clone_flags, parent_end, cgroup_fd.get())
                      : start_init(ctx, clone_flags, parent_end, cgroup_fd.get()));

@@ -1,6 +1,7 @@
 #include "runtime/exe_protection.hpp"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/mount.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -112,6 +113,13 @@ Result<unique_fd> guard_runtime_binary(bool stub_safe, bool rootless, int preser
 Status make_undumpable() {
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return fail_sys("prctl PR_SET_DUMPABLE 0");
   return {};
+}
+
+bool have_cap_sys_ptrace() {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capget, &header, data) < 0) return false;
+  return data[CAP_SYS_PTRACE / 32].effective & (1u << (CAP_SYS_PTRACE % 32));
 }
 
 bool may_ptrace_runtime(const Process& process, bool user_namespace) {

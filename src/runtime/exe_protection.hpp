@@ -39,6 +39,9 @@ Result<unique_fd> open_readonly_binary(const std::string& path);
 // open only with CAP_SYS_PTRACE over the host. Called by create (rootful) and exec before they
 // clone a container process.
 Status make_undumpable();
+// Whether we hold CAP_SYS_PTRACE: only then can we still open the /proc files of a
+// non-dumpable child (its namespaces, for one).
+bool have_cap_sys_ptrace();
 
 // Whether a process may open /proc/PID/exe of a non-dumpable runtime process: CAP_SYS_PTRACE in
 // its bounding set (or no capabilities object: then none are dropped), with no user namespace

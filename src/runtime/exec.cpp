@@ -1,6 +1,7 @@
 #include "runtime/exec.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -192,6 +193,10 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   unique_fd console;
   if (!opts.console_socket.empty())
     console = BERTH_TRY(connect_console_socket(opts.console_socket));
+  // Until it applies the container's capabilities the process has ours, and the container sees
+  // it: not dumpable, it lends its /proc/PID/exe and fds only to CAP_SYS_PTRACE (the kernel
+  // already refuses processes with fewer capabilities than ours).
+  BERTH_CHECK(make_undumpable());
   // Joining the other namespaces takes CAP_SYS_ADMIN where we are: an unprivileged runtime
   // first joins the container's user namespace (its uid stays the same, so its host files and
   // cgroups stay writable), and the process then need not join it again.
@@ -209,10 +214,6 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
                   opts.preserve_fds,
                   setgroups_allowed(state.pid),
                   &child_end};
-  // Until it applies the container's capabilities the process has ours, and the container sees
-  // it: not dumpable, it lends its /proc/PID/exe and fds only to CAP_SYS_PTRACE (the kernel
-  // already refuses processes with fewer capabilities than ours).
-  BERTH_CHECK(make_undumpable());
   BlockedSignals blocked;
   auto intermediate = BERTH_TRY(sys::clone3(0, nullptr));
   if (intermediate == 0) {
@@ -221,14 +222,24 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   }
   child_end.close();
   console.reset();
-  auto pid_msg = parent_end.expect(Msg::pid);
-  while (::waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
+  // The intermediate's word is queued before it exits; a process it made still holds the
+  // channel, so waiting for a word that never came would never end.
+  int intermediate_status = 0;
+  while (::waitpid(intermediate, &intermediate_status, 0) < 0 && errno == EINTR) {
   }
-  if (!pid_msg) return fail(pid_msg.error());
+  struct pollfd word = {parent_end.fd(), POLLIN, 0};
+  if (::poll(&word, 1, 0) != 1)
+    return fail_msg(
+        "exec: the process that joins the container's namespaces ended without a "
+        "word (wait status " +
+        std::to_string(intermediate_status) + ")");
+  auto pid_msg = BERTH_TRY(parent_end.expect(Msg::pid));
   pid_t pid = 0;
-  auto [end, ec] = std::from_chars(pid_msg->payload.data(),
-                                   pid_msg->payload.data() + pid_msg->payload.size(), pid);
-  if (ec != std::errc() || pid <= 0) return fail_msg("sync channel: bad pid message");
+  const char* digits = pid_msg.payload.data();
+  const char* digits_end = digits + pid_msg.payload.size();
+  auto [end, ec] = std::from_chars(digits, digits_end, pid);
+  if (ec != std::errc() || end != digits_end || pid <= 0)
+    return fail_msg("sync channel: bad pid message " + quote(pid_msg.payload));
   // Our child (CLONE_PARENT), not reaped: the pid cannot have been reused.
   auto child = BERTH_TRY(sys::pidfd_open(pid));
   auto kill_child = [&](Error e) -> Result<int> {

@@ -152,7 +152,8 @@ void init_main(const InitContext& ctx) {
   auto go_msg = ctx.channel->expect(Msg::go);
   if (!go_msg) die_before_ready(ctx, go_msg.error());
   // Not dumpable until exec: no process in the container may open /proc/1/exe or our memory.
-  // (Only now: the runtime had to open our uid_map, which a non-dumpable process hides.)
+  // (A rootful runtime made us so from birth; rootless only now, as newuidmap had to open our
+  // uid_map, which a non-dumpable process hides.)
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   auto go = nlohmann::json::parse(go_msg->payload, nullptr, false);
   if (!go.is_object() || !go.contains("pid") || !go.contains("mounts"))
