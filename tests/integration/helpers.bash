@@ -363,6 +363,40 @@ create_rootless_user() {
   export IT_USER IT_UID IT_GID IT_HOME IT_XDG IT_SUBID_START
 }
 
+# make_delegated_cgroup: a cgroup2 directory given to the rootless user, as systemd's
+# Delegate=yes gives one, in $DELEG. The test removes it with remove_delegated_cgroup.
+make_delegated_cgroup() {
+  local mount=/sys/fs/cgroup/unified
+  is_cgroup_v2 && mount=/sys/fs/cgroup
+  [[ -f $mount/cgroup.procs ]] || skip "no cgroup2 hierarchy is mounted"
+  it_record cid "berthit-deleg-$$"
+  DELEG=$mount/berthit-deleg-$$
+  mkdir "$DELEG"
+  chown "$IT_UID:$IT_GID" "$DELEG" "$DELEG"/cgroup.{procs,subtree_control,threads}
+}
+
+# Deepest first: what is left in a cgroup goes back to the root, then the cgroup goes (killed
+# processes may take a moment to leave).
+remove_delegated_cgroup() {
+  [[ -n ${DELEG:-} && -d $DELEG ]] || return 0
+  local dir pid try
+  for dir in $(find "$DELEG" -depth -type d); do
+    for try in $(seq 50); do
+      for pid in $(cat "$dir/cgroup.procs" 2>/dev/null); do
+        echo "$pid" >"$(dirname "$DELEG")/cgroup.procs" 2>/dev/null || true
+      done
+      rmdir "$dir" 2>/dev/null && break
+      sleep 0.1
+    done
+  done
+  [[ ! -d $DELEG ]] || echo "# left: $(find "$DELEG" -type d)" >&3
+}
+
+# mark_delegated: the mark systemd puts on a unit's cgroup with Delegate=yes.
+mark_delegated() {
+  python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.delegate", b"1")' "$DELEG"
+}
+
 pkill_user_procs() {
   local p
   for p in $(pgrep -u "$IT_UID" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
