@@ -159,17 +159,23 @@ def describe_status(status):
 
 
 def find_leftovers(prefix, tmpdirs):
-    """Mounts and cgroups named after this run's ids or temp dirs."""
+    """Mounts and cgroups named after this run's ids or temp dirs. A contender that failed can
+    leave an empty cgroup (crun, refusing this host mid-way): reported, then removed."""
     found = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
             if prefix in line or any(d in line for d in tmpdirs):
                 found.append("mount: " + line.split()[4])
     for top in ("/sys/fs/cgroup",):
-        for dirpath, dirnames, _ in os.walk(top):
+        for dirpath, dirnames, _ in os.walk(top, topdown=False):
             for d in dirnames:
                 if prefix in d:
-                    found.append("cgroup: " + os.path.join(dirpath, d))
+                    path = os.path.join(dirpath, d)
+                    try:
+                        os.rmdir(path)
+                        found.append("cgroup (removed): " + path)
+                    except OSError as e:
+                        found.append("cgroup (%s): %s" % (e.strerror, path))
     return found
 
 
