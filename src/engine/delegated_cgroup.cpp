@@ -1,6 +1,5 @@
 #include "engine/delegated_cgroup.hpp"
 
-#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -43,11 +42,6 @@ bool marked_delegated(const std::string& dir) {
     if (n == 1 && value[0] == '1') return true;
   }
   return false;
-}
-
-Status make_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return fail_sys("mkdir " + quote(dir));
-  return {};
 }
 
 // Moves every process of dir into leaf; one that exits meanwhile is no error.
@@ -150,11 +144,11 @@ Result<std::vector<std::string>> prepare_delegated_cgroup(const DelegatedCgroup&
                            std::to_string(kMoveAttempts) + " times to move them out)"));
     if (attempt > 1) ::usleep(1000 * attempt);
     const std::string leaf = dir + "/" + kDelegatedLeaf;
-    auto moved = make_dir(leaf);
+    auto moved = fs::mkdir_p(leaf, 0755);
     if (moved) moved = move_processes(dir, leaf);
     if (!moved) return fail(moved.error().wrap(what("leave room for controllers")));
   }
-  auto made = make_dir(containers);
+  auto made = fs::mkdir_p(containers, 0755);
   if (!made) return fail(made.error().wrap(what("make the containers' parent")));
   auto enabled = enable(containers, given);
   if (!enabled) return fail(enabled.error().wrap(what("enable controllers")));

@@ -1,8 +1,12 @@
 #include "runtime/channel.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
+#include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace berth::runtime {
@@ -108,6 +112,24 @@ Result<Message> Channel::expect(Msg type) const {
   if (m.type != type)
     return fail_msg("sync channel: unexpected message " + std::to_string(static_cast<int>(m.type)));
   return m;
+}
+
+Result<pid_t> reap_intermediate(const Channel& channel, pid_t intermediate,
+                                const std::string& what) {
+  int status = 0;
+  while (::waitpid(intermediate, &status, 0) < 0 && errno == EINTR) {
+  }
+  struct pollfd word = {channel.fd(), POLLIN, 0};
+  if (::poll(&word, 1, 0) != 1)
+    return fail_msg(what + " ended without a word (wait status " + std::to_string(status) + ")");
+  auto msg = BERTH_TRY(channel.expect(Msg::pid));
+  pid_t pid = 0;
+  const char* digits = msg.payload.data();
+  const char* digits_end = digits + msg.payload.size();
+  auto [end, ec] = std::from_chars(digits, digits_end, pid);
+  if (ec != std::errc() || end != digits_end || pid <= 0)
+    return fail_msg("sync channel: bad pid message " + quote(msg.payload));
+  return pid;
 }
 
 }  // namespace berth::runtime

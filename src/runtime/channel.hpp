@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -51,5 +53,11 @@ class Channel {
  private:
   unique_fd fd_;
 };
+
+// The pid an intermediate process sends (Msg::pid) before it exits: reaps the intermediate first,
+// then reads its word without waiting, as a process it made may hold the channel open and a word
+// that never came would be waited for forever. `what` names the intermediate in errors.
+Result<pid_t> reap_intermediate(const Channel& channel, pid_t intermediate,
+                                const std::string& what);
 
 }  // namespace berth::runtime

@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -136,15 +135,8 @@ Result<StartedInit> start_init_in_joined_userns(const InitContext& ctx, uint64_t
     (void)ctx.channel->send(Msg::pid, std::to_string(*pid));
     ::_exit(0);
   }
-  // The intermediate's word is queued before it exits; init, if made, holds the channel too.
-  while (::waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
-  }
-  struct pollfd word = {parent_end.fd(), POLLIN, 0};
-  if (::poll(&word, 1, 0) != 1)
-    return fail_msg("create: the process that joins the user namespace ended without a word");
-  auto msg = parent_end.expect(Msg::pid);
-  if (!msg) return fail(msg.error());
-  pid_t pid = static_cast<pid_t>(std::stol(msg->payload));
+  pid_t pid = BERTH_TRY(reap_intermediate(parent_end, intermediate,
+                                          "create: the process that joins the user namespace"));
   auto pidfd = BERTH_TRY(sys::pidfd_open(pid));
   return StartedInit{pid, std::move(pidfd)};
 }

@@ -1,7 +1,6 @@
 #include "runtime/exec.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -222,24 +221,8 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   }
   child_end.close();
   console.reset();
-  // The intermediate's word is queued before it exits; a process it made still holds the
-  // channel, so waiting for a word that never came would never end.
-  int intermediate_status = 0;
-  while (::waitpid(intermediate, &intermediate_status, 0) < 0 && errno == EINTR) {
-  }
-  struct pollfd word = {parent_end.fd(), POLLIN, 0};
-  if (::poll(&word, 1, 0) != 1)
-    return fail_msg(
-        "exec: the process that joins the container's namespaces ended without a "
-        "word (wait status " +
-        std::to_string(intermediate_status) + ")");
-  auto pid_msg = BERTH_TRY(parent_end.expect(Msg::pid));
-  pid_t pid = 0;
-  const char* digits = pid_msg.payload.data();
-  const char* digits_end = digits + pid_msg.payload.size();
-  auto [end, ec] = std::from_chars(digits, digits_end, pid);
-  if (ec != std::errc() || end != digits_end || pid <= 0)
-    return fail_msg("sync channel: bad pid message " + quote(pid_msg.payload));
+  pid_t pid = BERTH_TRY(reap_intermediate(
+      parent_end, intermediate, "exec: the process that joins the container's namespaces"));
   // Our child (CLONE_PARENT), not reaped: the pid cannot have been reused.
   auto child = BERTH_TRY(sys::pidfd_open(pid));
   auto kill_child = [&](Error e) -> Result<int> {
