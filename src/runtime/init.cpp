@@ -106,8 +106,11 @@ Result<ExecFifo> prepare(const InitContext& ctx, const nlohmann::json& go,
   // With a mount namespace, made or joined, the root is set up in it and pivoted into; with
   // none, no mount may touch the host's namespace: the process is only chrooted.
   const bool mount_ns = plan.all_flags & CLONE_NEWNS;
-  if (mount_ns) BERTH_CHECK(setup_rootfs(rootfs));
+  unique_fd root;
+  if (mount_ns) root = BERTH_TRY(mount_rootfs(rootfs));
   if (!new_cgroupns) BERTH_TRY(ctx.channel->expect(Msg::cgroups_done));
+  if (mount_ns) BERTH_CHECK(populate_dev(rootfs, root.get()));
+  root.reset();
   if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
     BERTH_CHECK(ctx.channel->send(Msg::run_hooks));
     BERTH_TRY(ctx.channel->expect(Msg::hooks_done));

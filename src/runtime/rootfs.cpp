@@ -90,7 +90,7 @@ Status check_rootfs_config(const Spec& spec, const std::string& bundle) {
   return {};
 }
 
-Status setup_rootfs(const RootfsContext& ctx) {
+Result<unique_fd> mount_rootfs(const RootfsContext& ctx) {
   const Spec& spec = *ctx.spec;
   unsigned long propagation = BERTH_TRY(root_propagation(spec));
   // An unbindable "/" would refuse the bind of the rootfs: it is set at the end instead.
@@ -104,13 +104,21 @@ Status setup_rootfs(const RootfsContext& ctx) {
   // Opened after the bind, so that it is the new mount's root: mounts made through it land there.
   auto root = BERTH_TRY(sys::open(ctx.rootfs, O_PATH | O_DIRECTORY));
   for (size_t i = 0; i < spec.mounts.size(); ++i) BERTH_CHECK(mount_one(ctx, root.get(), i));
+  return root;
+}
 
-  if (needs_dev_setup(spec)) {
-    BERTH_CHECK(create_devices(root.get(), spec.linux.devices, ctx.new_user_namespace));
-    BERTH_CHECK(create_dev_symlinks(root.get()));
-    if (spec.process && spec.process->terminal) BERTH_CHECK(create_console_placeholder(root.get()));
-  }
+Status populate_dev(const RootfsContext& ctx, int root_fd) {
+  const Spec& spec = *ctx.spec;
+  if (!needs_dev_setup(spec)) return {};
+  BERTH_CHECK(create_devices(root_fd, spec.linux.devices, ctx.new_user_namespace));
+  BERTH_CHECK(create_dev_symlinks(root_fd));
+  if (spec.process && spec.process->terminal) BERTH_CHECK(create_console_placeholder(root_fd));
   return {};
+}
+
+Status setup_rootfs(const RootfsContext& ctx) {
+  auto root = BERTH_TRY(mount_rootfs(ctx));
+  return populate_dev(ctx, root.get());
 }
 
 Status enter_rootfs(const RootfsContext& ctx) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/unique_fd.hpp"
 #include "runtime/spec.hpp"
 
 // The container's root filesystem: the spec mounts, /dev, pivot_root, masked and read-only paths.
@@ -28,10 +29,16 @@ struct RootfsContext {
 // or read-only path), with the same error, so that create fails with nothing to undo.
 Status check_rootfs_config(const Spec& spec, const std::string& bundle);
 
-// In init, in its new mount namespace, before the pivot: propagation of "/" (rootfsPropagation,
-// default rslave), the rootfs bound onto itself, every spec mount in order, default and spec
-// devices, /dev symlinks and /dev/ptmx, and the /dev/console placeholder when process.terminal.
+// In init, in its new mount namespace, before the pivot: mount_rootfs, then populate_dev.
 Status setup_rootfs(const RootfsContext& ctx);
+// Propagation of "/" (rootfsPropagation, default rslave), the rootfs bound onto itself, and every
+// spec mount in order. Returns the rootfs bind mount, open O_PATH.
+Result<unique_fd> mount_rootfs(const RootfsContext& ctx);
+// Default and spec devices, /dev symlinks and /dev/ptmx, and the /dev/console placeholder when
+// process.terminal, under root_fd (from mount_rootfs). Under cgroup v1 it must wait for the
+// container's device rules: they are written as "deny all" and then each allow, and a mknod in
+// between would be refused.
+Status populate_dev(const RootfsContext& ctx, int root_fd);
 
 // pivot_root into the rootfs (the old root detached), or with no_pivot MS_MOVE it onto "/" and
 // chroot. Ends in "/".

@@ -33,6 +33,19 @@ size=0" ]
   [ "$(value mode)" = 0600 ]
 }
 
+@test "a spec device is made once the device rules are in place, however long they take" {
+  # cgroup v1 takes the rules as "deny all", then one allow at a time: 15000 of them keep the
+  # runtime writing while init, slowed by 300 mounts, reaches its mknod.
+  edit_config '.linux.devices = [{path: "/dev/sub/myblk", type: "b", major: 7, minor: 42, fileMode: 384}]
+    | .linux.resources.devices = [{allow: false, access: "rwm"}]
+        + [range(0; 15000) | {allow: true, type: "c", major: 200, minor: ., access: "r"}]
+    | .mounts += [range(0; 300) | {destination: "/tmp/m\(.)", type: "tmpfs", source: "tmpfs"}]'
+  run_probe stat /dev/sub/myblk
+  [ "$status" -eq 0 ]
+  [ "$(value type)" = block ]
+  [ "$(value major)" = 7 ]
+}
+
 @test "a fifo device of the spec" {
   edit_config '.linux.devices = [{path: "/dev/myfifo", type: "p", fileMode: 420}]'
   run_probe stat /dev/myfifo
