@@ -54,8 +54,26 @@ Status Channel::send(Msg type, const std::string& payload, const std::vector<int
   do {
     n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return fail_sys("sync channel: send");
+  if (n < 0) {
+    int err = errno;
+    if (err == EPIPE || err == ECONNRESET) {
+      if (auto said = error_left_by_peer()) return fail(*said);
+    }
+    return fail(sys_error(err, "sync channel: send"));
+  }
   return {};
+}
+
+std::optional<Error> Channel::error_left_by_peer() const {
+  // A peer that fails sends its error and exits; the packets it sent stay queued for us.
+  for (int i = 0; i < 8; ++i) {
+    struct pollfd queued = {fd_.get(), POLLIN, 0};
+    if (::poll(&queued, 1, 0) != 1 || !(queued.revents & POLLIN)) return std::nullopt;
+    auto m = receive();
+    if (!m) return std::nullopt;
+    if (m->type == Msg::error) return Error{m->errno_value, m->payload};
+  }
+  return std::nullopt;
 }
 
 Status Channel::write_plain(Msg type) const {

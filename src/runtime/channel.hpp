@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ class Channel {
   Channel() = default;
   explicit Channel(unique_fd fd) : fd_(std::move(fd)) {}
 
+  // To a peer that has exited, fails with the error the peer sent before it went, if it did.
   Status send(Msg type, const std::string& payload = {}, const std::vector<int>& fds = {},
               int errno_value = 0) const;
   Status send_error(const Error& e) const;
@@ -51,6 +53,8 @@ class Channel {
   void close() { fd_.reset(); }
 
  private:
+  std::optional<Error> error_left_by_peer() const;
+
   unique_fd fd_;
 };
 

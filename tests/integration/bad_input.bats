@@ -93,6 +93,16 @@ nothing_left() {
   nothing_left
 }
 
+@test "init failing while the runtime still writes the cgroup: init's error is the one reported" {
+  edit_config '.mounts += [{destination: "/data", type: "tmpfs", source: "tmpfs", options: ["size=bogus"]}]
+    | .linux.resources.devices = [{allow: false, access: "rwm"}]
+        + [range(0; 15000) | {allow: true, type: "c", major: 200, minor: ., access: "r"}]'
+  run_split create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  grep -q 'size=bogus' "$TDIR/stderr"
+  nothing_left
+}
+
 @test "an unknown global flag and an unknown command flag" {
   run_split --no-such-flag list
   [ "$status" -ne 0 ]
