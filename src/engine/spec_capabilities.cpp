@@ -4,10 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 
-#include "base/fs.hpp"
-#include "base/strings.hpp"
 #include "runtime/capabilities.hpp"
 
 namespace berth::engine {
@@ -20,19 +17,12 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// The effective set of this process, from /proc/self/status; every bit when it cannot be read.
-uint64_t own_effective_set() {
-  auto status = fs::read_file("/proc/self/status");
-  if (!status) return ~uint64_t(0);
-  for (const auto& line : split(*status, '\n'))
-    if (line.starts_with("CapEff:")) return std::strtoull(line.c_str() + 7, nullptr, 16);
-  return ~uint64_t(0);
-}
-
 // The capabilities a container may be given, in number order.
 std::vector<std::string> available_capabilities(bool rootless) {
   int last = runtime::kernel_last_capability();
-  uint64_t own = rootless || ::geteuid() != 0 ? ~uint64_t(0) : own_effective_set();
+  uint64_t own = rootless || ::geteuid() != 0
+                     ? ~uint64_t(0)
+                     : runtime::process_capability_set(0, "CapEff").value_or(~uint64_t(0));
   std::vector<std::string> out;
   for (const auto& name : runtime::all_capability_names()) {
     auto number = runtime::capability_from_name(name);

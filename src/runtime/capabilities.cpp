@@ -7,7 +7,10 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <string>
+
+#include "base/fs.hpp"
 
 namespace berth::runtime {
 
@@ -188,6 +191,16 @@ std::vector<std::string> capability_names(uint64_t mask) {
     if (mask & bit(cap)) names.push_back(cap_label(cap));
   }
   return names;
+}
+
+std::optional<uint64_t> process_capability_set(pid_t pid, std::string_view key) {
+  auto status =
+      fs::read_file(pid == 0 ? "/proc/self/status" : "/proc/" + std::to_string(pid) + "/status");
+  if (!status) return std::nullopt;
+  std::string label = "\n" + std::string(key) + ":";
+  auto at = status->find(label);
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtoull(status->c_str() + at + label.size(), nullptr, 16);
 }
 
 }  // namespace berth::runtime

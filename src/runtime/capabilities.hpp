@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,5 +51,8 @@ std::vector<std::string> all_capability_names();
 std::vector<std::string> docker_default_capabilities();
 // Names of the capabilities in a mask, in number order.
 std::vector<std::string> capability_names(uint64_t mask);
+// A set of a running process from its /proc status file: `key` is "CapEff", "CapBnd", ...;
+// pid 0 is this process. nullopt when the file cannot be read (the process is gone).
+std::optional<uint64_t> process_capability_set(pid_t pid, std::string_view key);
 
 }  // namespace berth::runtime

@@ -47,6 +47,10 @@ bool have_cap_sys_ptrace();
 // its bounding set (or no capabilities object: then none are dropped), with no user namespace
 // of the container's own (caps in one do not reach processes of the host's).
 bool may_ptrace_runtime(const Process& process, bool user_namespace);
+// The same for running processes (of a container that shares our user namespace): whether any
+// holds CAP_SYS_PTRACE in its bounding set, which no exec of theirs can raise beyond. One whose
+// status cannot be read (it exited) counts only if it is still there.
+bool any_may_ptrace_runtime(const std::vector<pid_t>& pids);
 
 // The final exec of a container process: through the stub when stub_fd >= 0 (execve of
 // /proc/self/fd/N, execveat without /proc). Returns only on failure, with the error of the exec.

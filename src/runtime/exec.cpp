@@ -155,6 +155,16 @@ struct ExecContext {
   ::_exit(0);
 }
 
+// Whether a process of the container could trace ours there: CAP_SYS_PTRACE over the host, so
+// no user namespace of the container's own (see any_may_ptrace_runtime).
+Result<bool> traceable_in(const ContainerState& state, int ns_flags, cgroups::Cgroup& cgroup) {
+  if (ns_flags & CLONE_NEWUSER) return false;
+  auto pids = cgroup.pids();
+  if (!pids) return true;
+  pids->push_back(state.pid);
+  return any_may_ptrace_runtime(*pids);
+}
+
 bool setgroups_allowed(pid_t pid) {
   auto text = fs::read_file("/proc/" + std::to_string(pid) + "/setgroups");
   return !text || text->find("deny") == std::string::npos;
@@ -185,9 +195,12 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
       may_ptrace_runtime(process, ns_flags & CLONE_NEWUSER))
     return fail_msg("cannot exec a process with CAP_SYS_PTRACE in " + quote(opts.id) +
                     " before it starts: its init still runs the runtime's binary");
-  // Other processes of the container see this one from its start: it never uses the stub.
-  auto exec_stub = BERTH_TRY(guard_runtime_binary(false, rt.rootless, opts.preserve_fds, rt.argv));
   auto cgroup = BERTH_TRY(cgroups::load(state.cgroup_paths, state.rootless));
+  // Other processes of the container see this one from its start: the stub is safe only while
+  // none of them can trace it.
+  bool stub_safe = !BERTH_TRY(traceable_in(state, ns_flags, *cgroup));
+  auto exec_stub =
+      BERTH_TRY(guard_runtime_binary(stub_safe, rt.rootless, opts.preserve_fds, rt.argv));
 
   unique_fd console;
   if (!opts.console_socket.empty())
@@ -247,6 +260,13 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
     BERTH_CHECK(fs::write_file_atomic(opts.pid_file, std::to_string(pid), 0644));
   if (opts.detach) return 0;
   return blocked.forward_until_exit(pid);
+}
+
+Result<bool> exec_is_traceable(const RuntimeOptions& rt, const std::string& id) {
+  auto state = BERTH_TRY(load_state(rt.root, id));
+  int ns_flags = BERTH_TRY(namespaces_to_join(state.pid));
+  auto cgroup = BERTH_TRY(cgroups::load(state.cgroup_paths, state.rootless));
+  return traceable_in(state, ns_flags, *cgroup);
 }
 
 }  // namespace berth::runtime

@@ -30,4 +30,10 @@ struct ExecOptions {
 // and returns its exit status (128+signal when killed).
 Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts);
 
+// Whether a process exec'd into the container could be traced before it execs its command, by
+// one of the container's processes with CAP_SYS_PTRACE over the host. Such a process must not
+// run a writable binary: the caller re-executes from a read-only mount first
+// (guard_runtime_binary), as exec_in_container does when it has an argv.
+Result<bool> exec_is_traceable(const RuntimeOptions& rt, const std::string& id);
+
 }  // namespace berth::runtime

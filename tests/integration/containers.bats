@@ -52,7 +52,19 @@ nothing_left_of() {
   [ "$status" -eq 137 ]
 }
 
-@test "CVE-2019-5736: the monitor runs from a read-only mount, and exec reaches the exec stub" {
+# exec_in_background NAME: runs `berth exec NAME sleep 30` in the background until its command
+# shows in the container. Sets EXEC_PID to that berth's pid (the process the container sees).
+exec_in_background() {
+  # shellcheck disable=SC2046
+  "$BERTH" $(berth_flags) exec "$1" sleep 30 >/dev/null 2>&1 &
+  EXEC_PID=$!
+  for _ in $(seq 50); do
+    [ -n "$(berth top "$1" | awk '$NF == 30')" ] && break
+    sleep 0.1
+  done
+}
+
+@test "CVE-2019-5736: the monitor and exec's berth run from read-only mounts of their binaries" {
   berth run -d --name svc --privileged bb sleep 1000
   id=$(berth inspect -f '{{.Id}}' svc)
   pid=$(berth inspect -f '{{.State.Pid}}' svc)
@@ -60,12 +72,26 @@ nothing_left_of() {
   # Every container process starts as a fork of the monitor: what it runs is what they reach.
   grep -q "^berth-monitor.*$id" <(tr '\0' ' ' <"/proc/$monitor/cmdline")
   cmp -s "/proc/$monitor/exe" "$BERTH_BUILD/bin/berth-monitor"
-  python3 -c 'import os, sys; sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
-    "/proc/$monitor/exe"
-  # exec's process comes from this berth, which cannot re-exec: the stub, even privileged.
-  run -126 berth exec svc /proc/self/exe --version
-  [[ "$output" == "berth-runtime-exec: usage: "* ]]
+  on_readonly_mount "/proc/$monitor/exe"
+  # exec's process is a fork of this berth, seen in the container before it execs the command;
+  # with CAP_SYS_PTRACE the container could open its exe: berth runs again from a read-only mount.
+  exec_in_background svc
+  cmp -s "/proc/$EXEC_PID/exe" "$BERTH_BUILD/bin/berth"
+  on_readonly_mount "/proc/$EXEC_PID/exe"
   berth rm -f svc >/dev/null
+  wait "$EXEC_PID" || true
+
+  # Without CAP_SYS_PTRACE in the container the process cannot be traced: it execs through the
+  # stub, which is what a command re-executing /proc/self/exe finds.
+  berth run -d --name plain bb sleep 1000
+  run -126 berth exec plain /proc/self/exe --version
+  [[ "$output" == "berth-runtime-exec: usage: "* ]]
+  # A process exec'd with every capability could trace later ones: they run berth read-only.
+  berth exec -d --privileged plain sleep 1000
+  exec_in_background plain
+  on_readonly_mount "/proc/$EXEC_PID/exe"
+  berth rm -f plain >/dev/null
+  wait "$EXEC_PID" || true
 }
 
 @test "run -d: a service with --network host, seen by ps, exec, top and inspect, stopped and removed" {
@@ -237,7 +263,7 @@ nothing_left_of() {
   [ "$(berth container inspect -f '{{.State.Status}}' shape)" = running ]
 }
 
-@test "exec: -u, -e, -w, -d, an exit code, and a stopped container refused" {
+@test "exec: -u, -e, -w, -d, --privileged, an exit code, and a stopped container refused" {
   berth run -d --name ex -w /tmp bb sleep 1000 >/dev/null
   [ "$(berth exec ex sh -c pwd)" = /tmp ]
   [ "$(berth exec -w / ex sh -c pwd)" = / ]
@@ -248,6 +274,9 @@ nothing_left_of() {
   run berth exec -d ex sh -c 'echo detached > /tmp/d'
   [ "$status" -eq 0 ]
   wait_until 50 berth exec ex test -f /tmp/d
+  # --privileged: every capability berth holds, for that command only.
+  [ "$(berth exec --privileged ex grep CapEff /proc/self/status)" = "$(grep CapEff /proc/self/status)" ]
+  [ "$(berth exec ex grep CapEff /proc/self/status)" = "CapEff:	00000000a80425fb" ]
   berth stop -t 0 ex >/dev/null
   run berth exec ex true
   [ "$status" -ne 0 ]

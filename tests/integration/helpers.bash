@@ -409,3 +409,8 @@ remove_rootless_user() {
   ) 9</etc
   userdel "$IT_USER" >/dev/null 2>&1 || true
 }
+
+# on_readonly_mount PATH: succeeds if PATH (a file, or a /proc/PID/exe link) is on a read-only mount.
+on_readonly_mount() {
+  python3 -c 'import os, sys; sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' "$1"
+}

@@ -98,8 +98,7 @@ create_waiting() {
   wait_status "$CID" running
   pid=$(state_field "$CID" pid)
   parent=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")
-  python3 -c 'import os, sys; sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
-    "/proc/$parent/exe"
+  on_readonly_mount "/proc/$parent/exe"
   cmp -s "/proc/$parent/exe" "$RUNTIME"
   wait "$run_pid"
 }

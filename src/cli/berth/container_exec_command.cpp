@@ -6,8 +6,10 @@
 #include "base/syscalls.hpp"
 #include "cli/berth/commands.hpp"
 #include "engine/container_state.hpp"
+#include "engine/spec_capabilities.hpp"
 #include "engine/spec_process.hpp"
 #include "engine/spec_user.hpp"
+#include "runtime/exe_protection.hpp"
 #include "runtime/exec.hpp"
 
 namespace berth::cli {
@@ -52,6 +54,12 @@ Result<int> run_exec(Context& ctx, CLI::App& cmd, const ExecFlags& f) {
   if (engine::status_of(r.state) == "paused")
     return fail_msg("Container " + r.id + " is paused, unpause the container before exec");
   if (!engine::is_running(r.state)) return fail_msg("Container " + r.id + " is not running");
+  // The container sees exec's process before it execs the command: one of its processes with
+  // CAP_SYS_PTRACE could open that process's exe, berth, for writing (CVE-2019-5736). Then this
+  // berth first runs again from a read-only mount of its binary. Rootless, the process is the
+  // user's and not dumpable, out of reach of the container's capabilities: the stub covers it.
+  if (!ctx.rootless() && BERTH_TRY(runtime::exec_is_traceable(service->runtime_options(), r.id)))
+    BERTH_TRY(runtime::guard_runtime_binary(false, false, 0, ctx.argv()));
 
   runtime::ExecOptions opts;
   opts.id = r.id;
@@ -76,7 +84,8 @@ Result<int> run_exec(Context& ctx, CLI::App& cmd, const ExecFlags& f) {
   opts.additional_gids = resolved.additional_gids;
   opts.tty = f.tty;
   opts.detach = f.detach;
-  if (f.privileged) opts.caps = {"ALL"};
+  if (f.privileged)
+    opts.caps = BERTH_TRY(engine::container_capabilities({}, {}, true, ctx.rootless()));
 
   std::optional<NullStdio> quiet;
   if (f.detach) quiet.emplace();

@@ -39,6 +39,9 @@ class Context {
   // its cgroup move runs meanwhile (runtime/cgroups/move_primer.hpp). Root only. Not for exec,
   // whose runtime clones its process in this one (clone3, no fork handlers) and allocates there.
   void expect_cgroup_move() const;
+  // The command line, for a command that must run again from a read-only mount of berth.
+  char** argv() const { return argv_; }
+  void set_argv(char** argv) { argv_ = argv; }
 
  private:
   engine::Paths paths_;
@@ -47,6 +50,7 @@ class Context {
   image::RegistryConfig registry_;
   std::unique_ptr<engine::ImageService> images_;
   std::unique_ptr<engine::ContainerService> containers_;
+  char** argv_ = nullptr;
 };
 
 }  // namespace berth::cli

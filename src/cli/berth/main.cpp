@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "Error: %s\n", ctx.error().what().c_str());
     return 125;
   }
+  (*ctx)->set_argv(argv);
   auto status = action(**ctx);
   if (!status) {
     std::fprintf(stderr, "Error: %s\n", status.error().what().c_str());
