@@ -13,15 +13,16 @@ namespace berth::runtime {
 // Called by the commands that start container processes (create, run, exec) once the spec is
 // known. Nothing is done when our binary cannot be written by us (a read-only mount, a sealed
 // copy, an installed binary and a rootless user). Otherwise:
-// - stub_safe (create, rootful: init gets a pid namespace of its own and the container has no
-//   CAP_SYS_PTRACE over the host): the container's process reaches its program through
+// - stub_safe (rootful, and nothing in the container with CAP_SYS_PTRACE over the host can see
+//   the process before it execs: create gives init a pid namespace of its own; exec checks the
+//   running processes, exec_is_traceable): the container's process reaches its program through
 //   berth-runtime-exec, a libc-free stub beside this binary, opened from a read-only detached
 //   mount (the returned fd, placed above the preserve_fds the container receives; a sealed copy
 //   where no mount can be made): /proc/self/exe then names the stub, and init runs the
 //   runtime's binary only until start, not dumpable (make_undumpable), so that nothing without
 //   CAP_SYS_PTRACE over the host opens its /proc/PID/exe;
-// - otherwise (exec, whose process others in the container see from its start; CAP_SYS_PTRACE;
-//   a shared pid namespace; a rootless runtime whose binary is the user's; no stub): this
+// - otherwise (CAP_SYS_PTRACE in the container; a shared pid namespace at create; a rootless
+//   runtime whose binary is the user's; no stub): this
 //   process re-execs itself from a read-only bind mount of its binary (open_tree +
 //   mount_setattr + execveat; rootless, a sealed copy) and does not return.
 // argv is our command line for the re-exec; a library caller that cannot re-exec passes nullptr
