@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Time `run --rm IMAGE true` of berth against docker and podman, alternating; then the memory
-of berth's monitors with N containers started with -d.
+of berth's monitors with N containers started with -d. With --exec, time `exec CONTAINER true`
+into a running container instead, and berth's exec into a container with CAP_SYS_PTRACE as a
+contender of its own (berth then runs again from a read-only mount of its binary first).
 
 The image is the same busybox-static rootfs for all three, imported offline (`berth import`,
 `docker import`, `podman import`). dockerd (docker.io) and podman keep all their state in a temp
@@ -13,7 +15,8 @@ pause (--settle) so that no contender is timed while another's daemon is still c
 and p90 wall time per contender (spawn to exit of the CLI), and berth's median over each peer's.
 Goal (issue 4): berth <= 0.15x docker's median.
 
-Usage (root): python3 bench/container_run.py [-n ROUNDS] [--monitors N] [--settle S] [--no-docker] [--no-podman]
+Usage (root): python3 bench/container_run.py [-n ROUNDS] [--monitors N] [--settle S] [--exec]
+              [--no-docker] [--no-podman]
 """
 
 import argparse
@@ -94,11 +97,18 @@ class Docker:
         self.argv = ["docker", "-H", f"unix://{self.sock}", "run", "--rm", "--network", "none",
                      "bench-busybox:latest", "true"]
 
+    def exec_mode(self):
+        self.name = "docker exec"
+        sh("docker", "-H", f"unix://{self.sock}", "run", "-d", "--network", "none", "--name",
+           "bench-exec", "bench-busybox:latest", "sleep", "100000", stdout=subprocess.DEVNULL)
+        self.argv = ["docker", "-H", f"unix://{self.sock}", "exec", "bench-exec", "true"]
+
     def cli(self, *args):
         return subprocess.run(["docker", "-H", f"unix://{self.sock}", *args],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def close(self):
+        self.cli("rm", "-f", "bench-exec")
         self.proc.terminate()
         self.proc.wait(timeout=60)
 
@@ -117,13 +127,20 @@ class Podman:
            stdout=subprocess.DEVNULL)
         # crun 1.8 refuses hybrid cgroups; this machine lacks CAP_SYS_RESOURCE for podman's
         # default rlimits.
-        self.argv = ["podman", *self.flags, "--runtime", "runc", "run", "--rm", "--network",
-                     "none", "--cgroup-parent", "/berth-bench-podman", "--ulimit",
-                     "nofile=20000:20000", "--ulimit", "nproc=20000:20000",
-                     "localhost/bench-busybox:latest", "true"]
+        self.run = ["podman", *self.flags, "--runtime", "runc", "run", "--network", "none",
+                    "--cgroup-parent", "/berth-bench-podman", "--ulimit", "nofile=20000:20000",
+                    "--ulimit", "nproc=20000:20000"]
+        self.argv = [*self.run, "--rm", "localhost/bench-busybox:latest", "true"]
+
+    def exec_mode(self):
+        self.name = "podman exec"
+        sh(*self.run, "-d", "--name", "bench-exec", "localhost/bench-busybox:latest", "sleep",
+           "100000", stdout=subprocess.DEVNULL)
+        self.argv = ["podman", *self.flags, "--runtime", "runc", "exec", "bench-exec", "true"]
 
     def close(self):
-        pass
+        subprocess.run(["podman", *self.flags, "rm", "-f", "-t", "0", "bench-exec"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 class Berth:
@@ -139,9 +156,19 @@ class Berth:
         self.binary = binary
         sh(binary, *self.flags, "import", tar, "bench-busybox:latest", stdout=subprocess.DEVNULL)
         self.argv = [binary, *self.flags, "run", "--rm", "bench-busybox:latest", "true"]
+        self.containers = []
+
+    def exec_mode(self, name="bench-exec", run_flags=(), label=""):
+        self.name = "berth exec" + label
+        sh(self.binary, *self.flags, "run", "-d", "--name", name, *run_flags,
+           "bench-busybox:latest", "sleep", "100000", stdout=subprocess.DEVNULL)
+        self.containers.append(name)
+        self.argv = [self.binary, *self.flags, "exec", name, "true"]
 
     def close(self):
-        pass
+        if self.containers:
+            subprocess.run([self.binary, *self.flags, "rm", "-f", *self.containers],
+                           stdout=subprocess.DEVNULL)
 
 
 def timed(argv):
@@ -211,6 +238,8 @@ def main():
     ap.add_argument("--no-docker", action="store_true")
     ap.add_argument("--no-podman", action="store_true")
     ap.add_argument("--berth", default=os.path.join(REPO, "build/bin/berth"))
+    ap.add_argument("--exec", action="store_true",
+                    help="time exec into a running container instead of run --rm")
     # dockerd removes a --rm container after its CLI has returned, and that work (and podman's)
     # fell on whichever contender ran next: each run starts after a pause instead.
     ap.add_argument("--settle", type=float, default=0.25,
@@ -228,6 +257,13 @@ def main():
             contenders.append(Docker(tmp, tar))
         if not args.no_podman and shutil.which("podman"):
             contenders.append(Podman(tmp, tar))
+        if args.exec:
+            for c in contenders:
+                c.exec_mode()
+            traced = Berth(tmp + "/ptrace", tar, args.berth)
+            contenders.insert(1, traced)
+            traced.exec_mode("bench-exec-ptrace", ["--cap-add", "SYS_PTRACE"],
+                             " (CAP_SYS_PTRACE: re-exec)")
         times = {c.name: [] for c in contenders}
         for r in range(args.warmup + args.rounds):
             order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
@@ -247,9 +283,9 @@ def main():
         subject = statistics.median(times[contenders[0].name])
         for c in contenders[1:]:
             ratio = subject / statistics.median(times[c.name])
-            goal = "  (goal <= 0.15x)" if isinstance(c, Docker) else ""
+            goal = "  (goal <= 0.15x)" if isinstance(c, Docker) and not args.exec else ""
             print(f"\nberth / {c.name}: {ratio:.3f}x{goal}")
-        if args.monitors > 0:
+        if args.monitors > 0 and not args.exec:
             wall, pss, uss = monitors(contenders[0], args.monitors)
             print(f"\n{args.monitors} x `berth run -d IMAGE sleep 1000`: {wall:.2f} s "
                   f"({wall / args.monitors * 1000:.1f} ms each)")
