@@ -22,7 +22,7 @@ std::vector<std::string> available_capabilities(bool rootless) {
   int last = runtime::kernel_last_capability();
   uint64_t own = rootless || ::geteuid() != 0
                      ? ~uint64_t(0)
-                     : runtime::process_capability_set(0, "CapEff").value_or(~uint64_t(0));
+                     : runtime::own_capability_set("CapEff").value_or(~uint64_t(0));
   std::vector<std::string> out;
   for (const auto& name : runtime::all_capability_names()) {
     auto number = runtime::capability_from_name(name);

@@ -193,9 +193,8 @@ std::vector<std::string> capability_names(uint64_t mask) {
   return names;
 }
 
-std::optional<uint64_t> process_capability_set(pid_t pid, std::string_view key) {
-  auto status =
-      fs::read_file(pid == 0 ? "/proc/self/status" : "/proc/" + std::to_string(pid) + "/status");
+std::optional<uint64_t> own_capability_set(std::string_view key) {
+  auto status = fs::read_file("/proc/self/status");
   if (!status) return std::nullopt;
   std::string label = "\n" + std::string(key) + ":";
   auto at = status->find(label);

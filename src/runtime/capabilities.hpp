@@ -1,7 +1,5 @@
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,8 +49,8 @@ std::vector<std::string> all_capability_names();
 std::vector<std::string> docker_default_capabilities();
 // Names of the capabilities in a mask, in number order.
 std::vector<std::string> capability_names(uint64_t mask);
-// A set of a running process from its /proc status file: `key` is "CapEff", "CapBnd", ...;
-// pid 0 is this process. nullopt when the file cannot be read (the process is gone).
-std::optional<uint64_t> process_capability_set(pid_t pid, std::string_view key);
+// One of this process's sets as /proc/self/status shows it: `key` is "CapEff", "CapBnd", ...;
+// nullopt when it cannot be read.
+std::optional<uint64_t> own_capability_set(std::string_view key);
 
 }  // namespace berth::runtime

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/mount.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -18,7 +17,6 @@
 
 #include "base/fs.hpp"
 #include "base/syscalls.hpp"
-#include "runtime/capabilities.hpp"
 
 extern char** environ;
 
@@ -129,19 +127,6 @@ bool may_ptrace_runtime(const Process& process, bool user_namespace) {
   if (!process.capabilities) return true;  // no capabilities object: none are dropped
   const auto& bounding = process.capabilities->bounding;
   return std::find(bounding.begin(), bounding.end(), "CAP_SYS_PTRACE") != bounding.end();
-}
-
-bool any_may_ptrace_runtime(const std::vector<pid_t>& pids) {
-  constexpr uint64_t kPtrace = uint64_t{1} << CAP_SYS_PTRACE;
-  for (pid_t pid : pids) {
-    auto bounding = process_capability_set(pid, "CapBnd");
-    if (!bounding) {
-      if (::kill(pid, 0) == 0 || errno != ESRCH) return true;
-      continue;
-    }
-    if (*bounding & kPtrace) return true;
-  }
-  return false;
 }
 
 Error exec_via_stub(int stub_fd, const std::string& executable, char** argv, char** envp) {

@@ -14,8 +14,8 @@ namespace berth::runtime {
 // known. Nothing is done when our binary cannot be written by us (a read-only mount, a sealed
 // copy, an installed binary and a rootless user). Otherwise:
 // - stub_safe (rootful, and nothing in the container with CAP_SYS_PTRACE over the host can see
-//   the process before it execs: create gives init a pid namespace of its own; exec checks the
-//   running processes, exec_is_traceable): the container's process reaches its program through
+//   the process before it execs: create gives init a pid namespace of its own; exec asks
+//   exec_is_traceable): the container's process reaches its program through
 //   berth-runtime-exec, a libc-free stub beside this binary, opened from a read-only detached
 //   mount (the returned fd, placed above the preserve_fds the container receives; a sealed copy
 //   where no mount can be made): /proc/self/exe then names the stub, and init runs the
@@ -48,10 +48,6 @@ bool have_cap_sys_ptrace();
 // its bounding set (or no capabilities object: then none are dropped), with no user namespace
 // of the container's own (caps in one do not reach processes of the host's).
 bool may_ptrace_runtime(const Process& process, bool user_namespace);
-// The same for running processes (of a container that shares our user namespace): whether any
-// holds CAP_SYS_PTRACE in its bounding set, which no exec of theirs can raise beyond. One whose
-// status cannot be read (it exited) counts only if it is still there.
-bool any_may_ptrace_runtime(const std::vector<pid_t>& pids);
 
 // The final exec of a container process: through the stub when stub_fd >= 0 (execve of
 // /proc/self/fd/N, execveat without /proc). Returns only on failure, with the error of the exec.

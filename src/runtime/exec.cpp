@@ -155,14 +155,32 @@ struct ExecContext {
   ::_exit(0);
 }
 
-// Whether a process of the container could trace ours there: CAP_SYS_PTRACE over the host, so
-// no user namespace of the container's own (see any_may_ptrace_runtime).
-Result<bool> traceable_in(const ContainerState& state, int ns_flags, cgroups::Cgroup& cgroup) {
+// Present in a container's state dir once a process with CAP_SYS_PTRACE was exec'd into it.
+constexpr const char* kPtraceExecMarker = "ptrace-exec";
+
+// Whether a process of the container could trace one of ours there (CAP_SYS_PTRACE over the
+// host): the container shares our user namespace, and either processes outside it see into its
+// pid namespace (none of its own), or its spec grants CAP_SYS_PTRACE, or an exec did. Decided
+// from the spec and the marker, not from the running processes: a process can drop a capability
+// from the sets /proc shows and keep it in a thread, and can leave its cgroup.
+bool traceable_in(const StateDir& dir, const ContainerState& state, const Spec& spec,
+                  int ns_flags) {
   if (ns_flags & CLONE_NEWUSER) return false;
-  auto pids = cgroup.pids();
-  if (!pids) return true;
-  pids->push_back(state.pid);
-  return any_may_ptrace_runtime(*pids);
+  if (!state.new_pid_namespace || !spec.process) return true;
+  if (may_ptrace_runtime(*spec.process, false)) return true;
+  return ::access(dir.file(kPtraceExecMarker).c_str(), F_OK) == 0;
+}
+
+Status mark_ptrace_exec(const StateDir& dir) {
+  int fd = ::open(dir.file(kPtraceExecMarker).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail_sys("record an exec with CAP_SYS_PTRACE in " + quote(dir.path()));
+  ::close(fd);
+  return {};
+}
+
+Result<Spec> load_spec(const StateDir& dir) {
+  auto text = BERTH_TRY(fs::read_file(dir.config_file()));
+  return parse_spec(nlohmann::json::parse(text, nullptr, false));
 }
 
 bool setgroups_allowed(pid_t pid) {
@@ -180,8 +198,8 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
   if (status == ContainerStatus::stopped)
     return fail_msg("cannot exec in a stopped container " + quote(opts.id));
 
-  auto spec_text = BERTH_TRY(fs::read_file(StateDir(rt.root, opts.id).config_file()));
-  auto spec = BERTH_TRY(parse_spec(nlohmann::json::parse(spec_text, nullptr, false)));
+  const StateDir dir(rt.root, opts.id);
+  auto spec = BERTH_TRY(load_spec(dir));
   auto process = BERTH_TRY(build_process(spec, opts));
   if (process.terminal && opts.console_socket.empty() && opts.detach)
     return fail_msg("exec: a terminal in detached mode needs --console-socket");
@@ -195,12 +213,14 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
       may_ptrace_runtime(process, ns_flags & CLONE_NEWUSER))
     return fail_msg("cannot exec a process with CAP_SYS_PTRACE in " + quote(opts.id) +
                     " before it starts: its init still runs the runtime's binary");
-  auto cgroup = BERTH_TRY(cgroups::load(state.cgroup_paths, state.rootless));
   // Other processes of the container see this one from its start: the stub is safe only while
-  // none of them can trace it.
-  bool stub_safe = !BERTH_TRY(traceable_in(state, ns_flags, *cgroup));
+  // none of them can trace it. This one could trace later ones: they will not use the stub.
+  bool stub_safe = !traceable_in(dir, state, spec, ns_flags);
   auto exec_stub =
       BERTH_TRY(guard_runtime_binary(stub_safe, rt.rootless, opts.preserve_fds, rt.argv));
+  if (stub_safe && may_ptrace_runtime(process, ns_flags & CLONE_NEWUSER))
+    BERTH_CHECK(mark_ptrace_exec(dir));
+  auto cgroup = BERTH_TRY(cgroups::load(state.cgroup_paths, state.rootless));
 
   unique_fd console;
   if (!opts.console_socket.empty())
@@ -263,10 +283,13 @@ Result<int> exec_in_container(const RuntimeOptions& rt, const ExecOptions& opts)
 }
 
 Result<bool> exec_is_traceable(const RuntimeOptions& rt, const std::string& id) {
+  const StateDir dir(rt.root, id);
   auto state = BERTH_TRY(load_state(rt.root, id));
+  // A container that is gone is exec_in_container's to report.
+  if (!process_alive(state.pid, state.pid_start_time)) return false;
+  auto spec = BERTH_TRY(load_spec(dir));
   int ns_flags = BERTH_TRY(namespaces_to_join(state.pid));
-  auto cgroup = BERTH_TRY(cgroups::load(state.cgroup_paths, state.rootless));
-  return traceable_in(state, ns_flags, *cgroup);
+  return traceable_in(dir, state, spec, ns_flags);
 }
 
 }  // namespace berth::runtime

@@ -116,11 +116,6 @@ Status populate_dev(const RootfsContext& ctx, int root_fd) {
   return {};
 }
 
-Status setup_rootfs(const RootfsContext& ctx) {
-  auto root = BERTH_TRY(mount_rootfs(ctx));
-  return populate_dev(ctx, root.get());
-}
-
 Status enter_rootfs(const RootfsContext& ctx) {
   BERTH_CHECK(ctx.no_pivot ? move_root(ctx.rootfs) : pivot(ctx.rootfs));
   if (::chdir("/") < 0) return fail_sys("chdir \"/\"");

@@ -24,13 +24,12 @@ struct RootfsContext {
   std::vector<int> prepared_mount_fds;
 };
 
-// On the host, before the container is made: what setup_rootfs would refuse later (an unknown
+// On the host, before the container is made: what mount_rootfs would refuse later (an unknown
 // option, an empty destination, a missing bind source, a bad rootfsPropagation, a relative masked
 // or read-only path), with the same error, so that create fails with nothing to undo.
 Status check_rootfs_config(const Spec& spec, const std::string& bundle);
 
 // In init, in its new mount namespace, before the pivot: mount_rootfs, then populate_dev.
-Status setup_rootfs(const RootfsContext& ctx);
 // Propagation of "/" (rootfsPropagation, default rslave), the rootfs bound onto itself, and every
 // spec mount in order. Returns the rootfs bind mount, open O_PATH.
 Result<unique_fd> mount_rootfs(const RootfsContext& ctx);

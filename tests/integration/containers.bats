@@ -56,13 +56,11 @@ nothing_left_of() {
 # shows in the container. Sets EXEC_PID to that berth's pid (the process the container sees).
 exec_in_background() {
   # shellcheck disable=SC2046
-  "$BERTH" $(berth_flags) exec "$1" sleep 30 >/dev/null 2>&1 &
+  "$BERTH" $(berth_flags) exec "$1" sleep 30 >/dev/null 2>&1 3>&- &
   EXEC_PID=$!
-  for _ in $(seq 50); do
-    [ -n "$(berth top "$1" | awk '$NF == 30')" ] && break
-    sleep 0.1
-  done
+  wait_until 50 shows_sleep_30 "$1"
 }
+shows_sleep_30() { berth top "$1" | awk '$NF == 30' | grep -q .; }
 
 @test "CVE-2019-5736: the monitor and exec's berth run from read-only mounts of their binaries" {
   berth run -d --name svc --privileged bb sleep 1000

@@ -87,6 +87,24 @@ create_waiting() {
   [ "$status" -eq 0 ]
 }
 
+@test "exec goes through the stub until a process with CAP_SYS_PTRACE is exec'd, then runs read-only" {
+  is_runc && skip "a rule of berth's exec stub, which runc does not have"
+  start_sleeper
+  # Nothing in the container can trace the exec'd process: /proc/self/exe is the stub.
+  rt exec "$CID" /proc/self/exe --version
+  [ "$status" -eq 126 ]
+  [[ "$output" == "berth-runtime-exec: usage: "* ]]
+  rt exec -d --cap CAP_SYS_PTRACE "$CID" probe sleep 1000
+  [ "$status" -eq 0 ]
+  # Now one can: the runtime runs from a read-only mount, and that is what the process runs.
+  rt exec "$CID" /proc/self/exe --version
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"berth-runtime version"* ]]
+  rt exec "$CID" probe write /proc/self/exe
+  [ "$status" -eq 0 ]
+  [ "$(value write)" != ok ]
+}
+
 @test "in the host's pid namespace the runtime runs from a read-only mount of its binary" {
   is_runc && skip "runc 1.1.5 runs its parent from its own, writable binary"
   # The container sees every process there, and its init runs the runtime until it execs: the

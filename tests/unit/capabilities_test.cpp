@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -50,6 +52,17 @@ TEST(Capabilities, KernelLastCapabilityMatchesProc) {
   int last = -1;
   if (!(in >> last)) GTEST_SKIP() << "no /proc/sys/kernel/cap_last_cap";
   EXPECT_EQ(kernel_last_capability(), last);
+}
+
+TEST(Capabilities, OwnSetsAreWhatCapgetSays) {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {};
+  ASSERT_EQ(::syscall(SYS_capget, &header, data), 0);
+  uint64_t effective = data[0].effective | uint64_t{data[1].effective} << 32;
+  uint64_t permitted = data[0].permitted | uint64_t{data[1].permitted} << 32;
+  EXPECT_EQ(own_capability_set("CapEff"), effective);
+  EXPECT_EQ(own_capability_set("CapPrm"), permitted);
+  EXPECT_FALSE(own_capability_set("NoSuchSet").has_value());
 }
 
 TEST(Capabilities, ResolvesEverySet) {

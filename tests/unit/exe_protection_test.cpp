@@ -1,9 +1,6 @@
 #include "runtime/exe_protection.hpp"
 
 #include <fcntl.h>
-#include <linux/capability.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -12,13 +9,11 @@
 
 #include "base/fs.hpp"
 #include "child_status.hpp"
-#include "runtime/capabilities.hpp"
 
 extern char** environ;
 
 namespace {
 
-using berth::runtime::any_may_ptrace_runtime;
 using berth::runtime::exec_via_stub;
 using berth::runtime::may_ptrace_runtime;
 using berth::runtime::Process;
@@ -37,57 +32,6 @@ TEST(ExeProtection, OnlyCapSysPtraceWithoutAUserNamespaceReachesRuntimeProcesses
   // No capabilities object: the process keeps every capability.
   EXPECT_TRUE(may_ptrace_runtime(Process{}, false));
   EXPECT_FALSE(may_ptrace_runtime(Process{}, true));
-}
-
-// A child that drops CAP_SYS_PTRACE from its bounding set, then waits for a byte on `go`.
-struct ChildWithoutPtrace {
-  int go[2] = {-1, -1};
-  int dropped[2] = {-1, -1};
-  pid_t pid = -1;
-  ChildWithoutPtrace() {
-    if (::pipe(go) < 0 || ::pipe(dropped) < 0) return;
-    pid = ::fork();
-    if (pid == 0) {
-      char c = ::prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0) == 0 ? 'y' : 'n';
-      (void)!::write(dropped[1], &c, 1);
-      (void)!::read(go[0], &c, 1);
-      ::_exit(0);
-    }
-  }
-  bool ready() {
-    char c = 0;
-    return pid > 0 && ::read(dropped[0], &c, 1) == 1 && c == 'y';
-  }
-  ~ChildWithoutPtrace() {
-    if (pid > 0) {
-      (void)!::write(go[1], "x", 1);
-      ::waitpid(pid, nullptr, 0);
-    }
-    for (int fd : {go[0], go[1], dropped[0], dropped[1]})
-      if (fd >= 0) ::close(fd);
-  }
-};
-
-TEST(ExeProtection, RunningProcessesReachTheRuntimeOnlyWithCapSysPtraceInTheirBoundingSet) {
-  if (!berth::runtime::have_cap_sys_ptrace())
-    GTEST_SKIP() << "needs root (CAP_SYS_PTRACE, CAP_SETPCAP)";
-  auto own = berth::runtime::process_capability_set(0, "CapBnd");
-  ASSERT_TRUE(own.has_value());
-  EXPECT_TRUE(*own >> CAP_SYS_PTRACE & 1);
-  ChildWithoutPtrace child;
-  ASSERT_TRUE(child.ready());
-  auto bounding = berth::runtime::process_capability_set(child.pid, "CapBnd");
-  ASSERT_TRUE(bounding.has_value());
-  EXPECT_EQ(*bounding, *own & ~(uint64_t{1} << CAP_SYS_PTRACE));
-  EXPECT_FALSE(any_may_ptrace_runtime({child.pid}));
-  EXPECT_TRUE(any_may_ptrace_runtime({child.pid, ::getpid()}));
-  // A process that is gone reaches nothing; no processes, nothing either.
-  pid_t gone = ::fork();
-  if (gone == 0) ::_exit(0);
-  ::waitpid(gone, nullptr, 0);
-  EXPECT_FALSE(berth::runtime::process_capability_set(gone, "CapBnd").has_value());
-  EXPECT_FALSE(any_may_ptrace_runtime({gone}));
-  EXPECT_FALSE(any_may_ptrace_runtime({}));
 }
 
 // The stub beside the test binary (both in build/bin), as berth-runtime finds it beside itself.

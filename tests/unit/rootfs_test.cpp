@@ -252,6 +252,12 @@ class RootfsTest : public ::testing::Test {
   TempDir tmp_;
 };
 
+// What init does before the pivot, without the wait for the runtime's cgroup between the two.
+Status setup_rootfs(const RootfsContext& ctx) {
+  auto root = BERTH_TRY(mount_rootfs(ctx));
+  return populate_dev(ctx, root.get());
+}
+
 std::string setup_enter_finish(const RootfsContext& ctx) {
   TRY_OR_SAY(setup_rootfs(ctx));
   // Before the pivot: the escaping destination landed in the rootfs, not on the host.

@@ -58,8 +58,13 @@ Result<int> run_exec(Context& ctx, CLI::App& cmd, const ExecFlags& f) {
   // CAP_SYS_PTRACE could open that process's exe, berth, for writing (CVE-2019-5736). Then this
   // berth first runs again from a read-only mount of its binary. Rootless, the process is the
   // user's and not dumpable, out of reach of the container's capabilities: the stub covers it.
-  if (!ctx.rootless() && BERTH_TRY(runtime::exec_is_traceable(service->runtime_options(), r.id)))
-    BERTH_TRY(runtime::guard_runtime_binary(false, false, 0, ctx.argv()));
+  // The runtime re-execs too if that changes meanwhile (an exec with CAP_SYS_PTRACE).
+  runtime::RuntimeOptions rt = service->runtime_options();
+  if (!ctx.rootless()) {
+    if (BERTH_TRY(runtime::exec_is_traceable(rt, r.id)))
+      BERTH_TRY(runtime::guard_runtime_binary(false, false, 0, ctx.argv()));
+    rt.argv = ctx.argv();
+  }
 
   runtime::ExecOptions opts;
   opts.id = r.id;
@@ -89,7 +94,7 @@ Result<int> run_exec(Context& ctx, CLI::App& cmd, const ExecFlags& f) {
 
   std::optional<NullStdio> quiet;
   if (f.detach) quiet.emplace();
-  auto code = runtime::exec_in_container(service->runtime_options(), opts);
+  auto code = runtime::exec_in_container(rt, opts);
   quiet.reset();
   if (!code) {
     std::fprintf(stderr, "Error: %s\n", code.error().what().c_str());
