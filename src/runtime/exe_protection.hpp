@@ -22,9 +22,9 @@ namespace berth::runtime {
 //   runtime's binary only until start, not dumpable (make_undumpable), so that nothing without
 //   CAP_SYS_PTRACE over the host opens its /proc/PID/exe;
 // - otherwise (CAP_SYS_PTRACE in the container; a shared pid namespace at create; a rootless
-//   runtime whose binary is the user's; no stub): this
-//   process re-execs itself from a read-only bind mount of its binary (open_tree +
-//   mount_setattr + execveat; rootless, a sealed copy) and does not return.
+//   runtime whose binary is the user's; no stub): this process re-execs itself from a read-only
+//   bind mount of its binary (open_tree + mount_setattr + execveat; rootless, a sealed copy) and
+//   does not return.
 // argv is our command line for the re-exec; a library caller that cannot re-exec passes nullptr
 // and gets the stub, or nothing when the stub is missing. Returns an empty fd when the final
 // exec may be a plain one.
