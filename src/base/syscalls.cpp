@@ -43,9 +43,15 @@ Result<unique_fd> openat2(int dirfd, const std::string& path, uint64_t flags, ui
   how.flags = flags | O_CLOEXEC;
   how.resolve = resolve;
   if (flags & (O_CREAT | O_TMPFILE)) how.mode = mode;
-  int fd = retry([&] {
-    return static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof(how)));
-  });
+  // With RESOLVE_IN_ROOT or RESOLVE_BENEATH, a ".." that races with a rename or a mount anywhere
+  // on the system gives EAGAIN (the kernel cannot prove it stayed inside): asked to try again.
+  int fd = -1;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    fd = retry([&] {
+      return static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof(how)));
+    });
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
   if (fd < 0) return fail_sys("open " + quote(path));
   return unique_fd(fd);
 }
